@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# run_fuzz.sh BINARY SEED_DIR...
+# With a libFuzzer binary: fuzz for FUZZ_SECONDS (default 20) starting from the seeds, writing new
+# inputs to a scratch directory (never into the source tree) and any crash to FUZZ_ARTIFACTS
+# (default: the scratch directory). With a standalone binary: replay the seeds once.
+set -euo pipefail
+bin=$1; shift
+secs=${FUZZ_SECONDS:-20}
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+artifacts=${FUZZ_ARTIFACTS:-$scratch}
+mkdir -p "$artifacts"
+if nm "$bin" 2>/dev/null | grep -q LLVMFuzzerRunDriver || strings "$bin" | grep -q -- '-max_total_time'; then
+  "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=70000 \
+       -print_final_stats=1 -artifact_prefix="$artifacts/" "$scratch" "$@"
+else
+  "$bin" "$@"
+fi
