@@ -1,0 +1,262 @@
+#include "sbc/config.hpp"
+
+#include <arpa/inet.h>
+
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+namespace sbc {
+
+namespace {
+
+class Loader {
+public:
+    Loader(std::string path, std::vector<ConfigError>& errors)
+        : path_(std::move(path)), errors_(errors) {}
+
+    void error(const YAML::Mark& mark, const std::string& msg) {
+        // yaml-cpp marks are 0-based.
+        std::string where = path_;
+        if (mark.line >= 0) {
+            where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+        }
+        errors_.push_back({where + ": error: " + msg});
+    }
+
+    bool ok() const { return errors_.empty(); }
+
+    // Checks that a mapping has only the given keys.
+    void onlyKeys(const YAML::Node& map, std::initializer_list<std::string_view> keys,
+                  std::string_view where) {
+        for (const auto& kv : map) {
+            std::string k = kv.first.as<std::string>();
+            bool known = false;
+            for (auto allowed : keys) {
+                known = known || k == allowed;
+            }
+            if (!known) {
+                error(kv.first.Mark(), "unknown key '" + k + "' in " + std::string(where));
+            }
+        }
+    }
+
+    template <typename T>
+    bool number(const YAML::Node& n, T min, T max, T& out, std::string_view what) {
+        try {
+            long long v = n.as<long long>();
+            if (v < static_cast<long long>(min) || v > static_cast<long long>(max)) {
+                error(n.Mark(), std::string(what) + " must be between " + std::to_string(min) +
+                                    " and " + std::to_string(max));
+                return false;
+            }
+            out = static_cast<T>(v);
+            return true;
+        } catch (const YAML::Exception&) {
+            error(n.Mark(), std::string(what) + " must be an integer");
+            return false;
+        }
+    }
+
+    bool string(const YAML::Node& n, std::string& out, std::string_view what) {
+        if (!n.IsScalar()) {
+            error(n.Mark(), std::string(what) + " must be a string");
+            return false;
+        }
+        out = n.as<std::string>();
+        return true;
+    }
+
+    bool boolean(const YAML::Node& n, bool& out, std::string_view what) {
+        try {
+            out = n.as<bool>();
+            return true;
+        } catch (const YAML::Exception&) {
+            error(n.Mark(), std::string(what) + " must be true or false");
+            return false;
+        }
+    }
+
+    void listener(const YAML::Node& n, Config& cfg, std::set<std::string>& names) {
+        if (!n.IsMap()) {
+            error(n.Mark(), "a listener must be a mapping");
+            return;
+        }
+        onlyKeys(n, {"name", "side", "transport", "address", "port", "tls"}, "listener");
+        ListenerSettings l;
+        for (const char* required : {"name", "transport", "address", "port"}) {
+            if (!n[required]) {
+                error(n.Mark(), std::string("listener needs '") + required + "'");
+                return;
+            }
+        }
+        string(n["name"], l.name, "name");
+        if (!names.insert(l.name).second) {
+            error(n["name"].Mark(), "duplicate listener name '" + l.name + "'");
+        }
+        l.side = "outside";
+        if (n["side"]) {
+            string(n["side"], l.side, "side");
+            if (l.side != "outside" && l.side != "inside") {
+                error(n["side"].Mark(), "side must be 'outside' or 'inside'");
+            }
+        }
+        string(n["transport"], l.transport, "transport");
+        if (l.transport != "udp" && l.transport != "tcp" && l.transport != "tls") {
+            error(n["transport"].Mark(), "transport must be udp, tcp or tls");
+        }
+        string(n["address"], l.address, "address");
+        unsigned char buf[16];
+        if (inet_pton(AF_INET, l.address.c_str(), buf) != 1 &&
+            inet_pton(AF_INET6, l.address.c_str(), buf) != 1) {
+            error(n["address"].Mark(), "address must be an IPv4 or IPv6 literal");
+        }
+        number<uint16_t>(n["port"], 0, 65535, l.port, "port");
+        if (l.transport == "tls") {
+            const YAML::Node t = n["tls"];
+            if (!t || !t.IsMap()) {
+                error(n.Mark(), "a tls listener needs a 'tls' mapping with certificate and private_key");
+            } else {
+                onlyKeys(t, {"certificate", "private_key", "ca", "verify_peer"}, "tls");
+                TlsSettings s;
+                if (!t["certificate"] || !t["private_key"]) {
+                    error(t.Mark(), "tls needs 'certificate' and 'private_key'");
+                } else {
+                    string(t["certificate"], s.certificate, "certificate");
+                    string(t["private_key"], s.privateKey, "private_key");
+                }
+                if (t["ca"]) {
+                    string(t["ca"], s.caFile, "ca");
+                }
+                if (t["verify_peer"]) {
+                    boolean(t["verify_peer"], s.verifyPeer, "verify_peer");
+                }
+                if (s.verifyPeer && s.caFile.empty()) {
+                    error(t.Mark(), "verify_peer needs 'ca'");
+                }
+                l.tls = s;
+            }
+        } else if (n["tls"]) {
+            error(n["tls"].Mark(), "'tls' is only valid for transport tls");
+        }
+        cfg.listeners.push_back(std::move(l));
+    }
+
+    std::optional<Config> load() {
+        YAML::Node root;
+        try {
+            root = YAML::LoadFile(path_);
+        } catch (const YAML::BadFile&) {
+            errors_.push_back({path_ + ": error: cannot read file"});
+            return std::nullopt;
+        } catch (const YAML::Exception& e) {
+            error(e.mark, e.msg);
+            return std::nullopt;
+        }
+        if (!root.IsMap()) {
+            error(root.Mark(), "the configuration must be a mapping");
+            return std::nullopt;
+        }
+        Config cfg;
+        cfg.path = path_;
+        onlyKeys(root, {"listeners", "sip", "transport", "timers", "admin"}, "configuration");
+        const YAML::Node ls = root["listeners"];
+        if (!ls || !ls.IsSequence() || ls.size() == 0) {
+            error(ls ? ls.Mark() : root.Mark(), "'listeners' must be a non-empty list");
+        } else {
+            std::set<std::string> names;
+            for (const auto& n : ls) {
+                listener(n, cfg, names);
+            }
+        }
+        if (const YAML::Node s = root["sip"]) {
+            onlyKeys(s, {"max_message_bytes", "max_headers", "max_header_bytes", "server_header"},
+                     "sip");
+            if (s["max_message_bytes"]) {
+                number<size_t>(s["max_message_bytes"], 1024, 65535, cfg.sip.maxMessageBytes,
+                               "max_message_bytes");
+            }
+            if (s["max_headers"]) {
+                number<size_t>(s["max_headers"], 10, 1000, cfg.sip.maxHeaders, "max_headers");
+            }
+            if (s["max_header_bytes"]) {
+                number<size_t>(s["max_header_bytes"], 128, 65535, cfg.sip.maxHeaderBytes,
+                               "max_header_bytes");
+            }
+            if (s["server_header"]) {
+                string(s["server_header"], cfg.sip.serverHeader, "server_header");
+            }
+        }
+        if (const YAML::Node t = root["transport"]) {
+            onlyKeys(t,
+                     {"max_connections", "max_connections_per_source", "idle_timeout_seconds",
+                      "tls_handshake_timeout_seconds", "max_send_queue_bytes"},
+                     "transport");
+            if (t["max_connections"]) {
+                number<size_t>(t["max_connections"], 1, 1000000, cfg.transport.maxConnections,
+                               "max_connections");
+            }
+            if (t["max_connections_per_source"]) {
+                number<size_t>(t["max_connections_per_source"], 1, 100000,
+                               cfg.transport.maxConnectionsPerSource, "max_connections_per_source");
+            }
+            long secs = 0;
+            if (t["idle_timeout_seconds"] &&
+                number<long>(t["idle_timeout_seconds"], 1, 86400, secs, "idle_timeout_seconds")) {
+                cfg.transport.idleTimeout = std::chrono::seconds(secs);
+            }
+            if (t["tls_handshake_timeout_seconds"] &&
+                number<long>(t["tls_handshake_timeout_seconds"], 1, 300, secs,
+                             "tls_handshake_timeout_seconds")) {
+                cfg.transport.tlsHandshakeTimeout = std::chrono::seconds(secs);
+            }
+            if (t["max_send_queue_bytes"]) {
+                number<size_t>(t["max_send_queue_bytes"], 65536, size_t{1} << 30,
+                               cfg.transport.maxSendQueueBytes, "max_send_queue_bytes");
+            }
+        }
+        if (const YAML::Node t = root["timers"]) {
+            onlyKeys(t, {"t1_ms", "t2_ms", "t4_ms", "max_transactions"}, "timers");
+            long ms = 0;
+            if (t["t1_ms"] && number<long>(t["t1_ms"], 10, 60000, ms, "t1_ms")) {
+                cfg.timers.t1 = std::chrono::milliseconds(ms);
+            }
+            if (t["t2_ms"] && number<long>(t["t2_ms"], 10, 60000, ms, "t2_ms")) {
+                cfg.timers.t2 = std::chrono::milliseconds(ms);
+            }
+            if (t["t4_ms"] && number<long>(t["t4_ms"], 10, 60000, ms, "t4_ms")) {
+                cfg.timers.t4 = std::chrono::milliseconds(ms);
+            }
+            if (t["max_transactions"]) {
+                number<size_t>(t["max_transactions"], 10, 10000000, cfg.timers.maxTransactions,
+                               "max_transactions");
+            }
+            if (cfg.timers.t2 < cfg.timers.t1) {
+                error(t.Mark(), "t2_ms must not be smaller than t1_ms");
+            }
+        }
+        if (const YAML::Node a = root["admin"]) {
+            onlyKeys(a, {"socket"}, "admin");
+            if (a["socket"]) {
+                string(a["socket"], cfg.adminSocket, "socket");
+            }
+        }
+        if (!ok()) {
+            return std::nullopt;
+        }
+        return cfg;
+    }
+
+private:
+    std::string path_;
+    std::vector<ConfigError>& errors_;
+};
+
+}  // namespace
+
+std::optional<Config> loadConfig(const std::string& path, std::vector<ConfigError>& errors) {
+    Loader loader(path, errors);
+    return loader.load();
+}
+
+}  // namespace sbc

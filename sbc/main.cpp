@@ -1,0 +1,247 @@
+// sbc: the control plane of the session border controller.
+//
+//   sbc run --config FILE     start the configured SIP listeners and serve until SIGTERM/SIGINT
+//   sbc config check FILE     validate a configuration file (FILE:LINE:COL: error: ... lines)
+//   sbc version               print the version
+//   sbc --help                this text
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "controlplane/core/sip_server.hpp"
+#include "controlplane/transaction/timer_service.hpp"
+#include "controlplane/transaction/transaction_layer.hpp"
+#include "controlplane/transport/transport_layer.hpp"
+#include "sbc/admin_server.hpp"
+#include "sbc/config.hpp"
+#include "sbc/log.hpp"
+#include "sbc/status.hpp"
+#include "sbc/version.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sbc <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run --config FILE        run the control plane with the configuration FILE\n"
+    "      [--log-level LEVEL]  debug, info (default), warn or error\n"
+    "  config check FILE...     validate configuration files; prints FILE:LINE:COL: error: ...\n"
+    "                           and exits 1 on any error\n"
+    "  version                  print the version\n"
+    "  --help                   print this help\n"
+    "\n"
+    "Signals: SIGTERM or SIGINT stop sbc; SIGHUP is logged (no policy files to reload yet).\n";
+
+int usageError(const std::string& msg) {
+    std::fprintf(stderr, "sbc: %s\n\n%s", msg.c_str(), kUsage);
+    return 2;
+}
+
+sbc::transport::Config transportConfig(const sbc::Config& cfg) {
+    sbc::transport::Config out;
+    for (const auto& l : cfg.listeners) {
+        sbc::transport::ListenerConfig lc;
+        lc.name = l.name;
+        lc.protocol = l.transport == "udp"   ? sbc::transport::Protocol::Udp
+                      : l.transport == "tcp" ? sbc::transport::Protocol::Tcp
+                                             : sbc::transport::Protocol::Tls;
+        lc.bindAddress = l.address;
+        lc.port = l.port;
+        if (l.tls) {
+            lc.tls.certFile = l.tls->certificate;
+            lc.tls.keyFile = l.tls->privateKey;
+            lc.tls.caFile = l.tls->caFile;
+            lc.tls.verifyPeer = l.tls->verifyPeer;
+        }
+        lc.limits.maxMessageBytes = cfg.sip.maxMessageBytes;
+        lc.limits.maxConnections = cfg.transport.maxConnections;
+        lc.limits.maxConnectionsPerSource = cfg.transport.maxConnectionsPerSource;
+        lc.limits.idleTimeout = cfg.transport.idleTimeout;
+        lc.limits.tlsHandshakeTimeout = cfg.transport.tlsHandshakeTimeout;
+        lc.limits.maxSendQueueBytes = cfg.transport.maxSendQueueBytes;
+        out.listeners.push_back(std::move(lc));
+    }
+    return out;
+}
+
+int configCheck(int argc, char** argv, int first) {
+    if (first >= argc) {
+        return usageError("config check needs at least one FILE");
+    }
+    int rc = 0;
+    for (int i = first; i < argc; ++i) {
+        std::vector<sbc::ConfigError> errors;
+        if (!sbc::loadConfig(argv[i], errors)) {
+            for (const auto& e : errors) {
+                std::fprintf(stderr, "%s\n", e.message.c_str());
+            }
+            rc = 1;
+        }
+    }
+    return rc;
+}
+
+int run(const std::string& configPath) {
+    std::vector<sbc::ConfigError> errors;
+    auto cfg = sbc::loadConfig(configPath, errors);
+    if (!cfg) {
+        for (const auto& e : errors) {
+            std::fprintf(stderr, "%s\n", e.message.c_str());
+        }
+        return 1;
+    }
+    std::signal(SIGPIPE, SIG_IGN);
+    boost::asio::io_context io;
+    sbc::transport::TransportLayer transport(io);
+    sbc::transaction::AsioTimerService timers(io);
+    sbc::transaction::TimerConfig timerConfig;
+    timerConfig.t1 = cfg->timers.t1;
+    timerConfig.t2 = cfg->timers.t2;
+    timerConfig.t4 = cfg->timers.t4;
+    timerConfig.maxTransactions = cfg->timers.maxTransactions;
+    sbc::transaction::TransactionLayer transactions(
+        timers, timerConfig,
+        [&transport](const sbc::transaction::Target& t, std::string_view bytes) {
+            transport.send(sbc::core::outboundFor(t), bytes);
+        });
+    sbc::core::SipServerConfig serverConfig;
+    serverConfig.limits.maxMessageBytes = cfg->sip.maxMessageBytes;
+    serverConfig.limits.maxHeaders = cfg->sip.maxHeaders;
+    serverConfig.limits.maxHeaderBytes = cfg->sip.maxHeaderBytes;
+    serverConfig.serverHeader = cfg->sip.serverHeader;
+    sbc::core::SipServer server(transport, transactions, serverConfig);
+    transport.setReceiveHandler(
+        [&server](const sbc::transport::InboundMessage& in) { server.onMessage(in); });
+
+    std::vector<sbc::transport::ListenerId> ids;
+    try {
+        ids = transport.addListeners(transportConfig(*cfg));
+    } catch (const std::exception& e) {
+        sbc::log::error("listener_failed", "error=" + sbc::log::quote(e.what()));
+        return 1;
+    }
+    for (auto id : ids) {
+        const auto* lc = transport.listenerConfig(id);
+        sbc::log::info("listening", "name=" + lc->name + " transport=" +
+                                        std::string(sbc::transport::toString(lc->protocol)) +
+                                        " endpoint=" +
+                                        sbc::transport::toString(transport.localEndpoint(id)));
+    }
+
+    auto started = std::chrono::steady_clock::now();
+    std::unique_ptr<sbc::AdminServer> admin;
+    if (!cfg->adminSocket.empty()) {
+        try {
+            admin = std::make_unique<sbc::AdminServer>(
+                io, cfg->adminSocket, [&](const std::string& command) {
+                    if (command == "status") {
+                        return sbc::statusJson(started, transport, ids, server.stats(),
+                                               transactions.stats());
+                    }
+                    return std::string("{\"error\":\"unknown command\"}");
+                });
+            sbc::log::info("admin_listening", "socket=" + sbc::log::quote(cfg->adminSocket));
+        } catch (const std::exception& e) {
+            sbc::log::error("admin_failed", "socket=" + sbc::log::quote(cfg->adminSocket) +
+                                                " error=" + sbc::log::quote(e.what()));
+            return 1;
+        }
+    }
+
+    boost::asio::signal_set stop(io, SIGINT, SIGTERM);
+    stop.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) {
+            return;
+        }
+        sbc::log::info("stopping", "signal=" + std::to_string(sig));
+        if (admin) {
+            admin->close();
+        }
+        transport.shutdown();
+        io.stop();
+    });
+    boost::asio::signal_set hup(io, SIGHUP);
+    std::function<void()> waitHup = [&]() {
+        hup.async_wait([&](const boost::system::error_code& ec, int) {
+            if (ec) {
+                return;
+            }
+            sbc::log::info("reload", "result=nothing_to_reload");
+            waitHup();
+        });
+    };
+    waitHup();
+
+    sbc::log::info("started", "version=" + std::string(sbc::kVersion) + " config=" +
+                                  sbc::log::quote(configPath));
+    io.run();
+    sbc::log::info("stopped", "requests=" + std::to_string(server.stats().requestsReceived) +
+                                  " responses=" + std::to_string(server.stats().responsesReceived));
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        return usageError("missing command");
+    }
+    std::string cmd = argv[1];
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (cmd == "version" || cmd == "--version") {
+        std::printf("sbc %s\n", sbc::kVersion);
+        return 0;
+    }
+    if (cmd == "config") {
+        if (argc < 3 || std::strcmp(argv[2], "check") != 0) {
+            return usageError("usage: sbc config check FILE...");
+        }
+        return configCheck(argc, argv, 3);
+    }
+    if (cmd == "run") {
+        std::string config;
+        for (int i = 2; i < argc; ++i) {
+            std::string a = argv[i];
+            if ((a == "--config" || a == "-c") && i + 1 < argc) {
+                config = argv[++i];
+            } else if (a == "--log-level" && i + 1 < argc) {
+                std::string l = argv[++i];
+                if (l == "debug") {
+                    sbc::log::setLevel(sbc::log::Level::Debug);
+                } else if (l == "info") {
+                    sbc::log::setLevel(sbc::log::Level::Info);
+                } else if (l == "warn") {
+                    sbc::log::setLevel(sbc::log::Level::Warn);
+                } else if (l == "error") {
+                    sbc::log::setLevel(sbc::log::Level::Error);
+                } else {
+                    return usageError("unknown log level '" + l + "'");
+                }
+            } else if (a == "--help" || a == "-h") {
+                std::fputs(kUsage, stdout);
+                return 0;
+            } else {
+                return usageError("unknown option '" + a + "'");
+            }
+        }
+        if (config.empty()) {
+            return usageError("run needs --config FILE");
+        }
+        try {
+            return run(config);
+        } catch (const std::exception& e) {
+            sbc::log::error("fatal", "error=" + sbc::log::quote(e.what()));
+            return 1;
+        }
+    }
+    return usageError("unknown command '" + cmd + "'");
+}

@@ -1,0 +1,19 @@
+#pragma once
+// The JSON document `sbcctl status` prints: uptime, listeners and every counter of the SIP core,
+// the transports and the transaction layer.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "controlplane/core/sip_server.hpp"
+#include "controlplane/transaction/transaction_layer.hpp"
+#include "controlplane/transport/transport_layer.hpp"
+
+namespace sbc {
+
+std::string statusJson(std::chrono::steady_clock::time_point started,
+                       const transport::TransportLayer& transport,
+                       const std::vector<transport::ListenerId>& listeners,
+                       const core::SipServerStats& sip, const transaction::Stats& transactions);
+
+}  // namespace sbc

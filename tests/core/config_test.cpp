@@ -1,0 +1,95 @@
+// The configuration loader: a valid file, and the exact FILE:LINE:COL message for mistakes.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "sbc/config.hpp"
+
+namespace sbc {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+protected:
+    std::string write(const std::string& text) {
+        path_ = (std::filesystem::temp_directory_path() /
+                 ("sbc-config-test-" + std::to_string(::getpid()) + ".yaml"))
+                    .string();
+        std::ofstream(path_) << text;
+        return path_;
+    }
+    void TearDown() override { std::remove(path_.c_str()); }
+
+    std::vector<std::string> errorsOf(const std::string& text) {
+        std::vector<ConfigError> errors;
+        auto cfg = loadConfig(write(text), errors);
+        EXPECT_FALSE(cfg.has_value());
+        std::vector<std::string> out;
+        for (auto& e : errors) {
+            out.push_back(e.message.substr(path_.size()));
+        }
+        return out;
+    }
+    std::string path_;
+};
+
+TEST_F(ConfigTest, LoadsAValidFile) {
+    std::vector<ConfigError> errors;
+    auto cfg = loadConfig(write("listeners:\n"
+                                "  - {name: a, side: outside, transport: udp, address: 127.0.0.1, port: 5060}\n"
+                                "  - name: b\n"
+                                "    side: inside\n"
+                                "    transport: tls\n"
+                                "    address: '::1'\n"
+                                "    port: 5061\n"
+                                "    tls: {certificate: /c.pem, private_key: /k.pem}\n"
+                                "sip: {max_message_bytes: 8192, max_headers: 50}\n"
+                                "timers: {t1_ms: 250}\n"
+                                "admin: {socket: /tmp/x.sock}\n"),
+                          errors);
+    ASSERT_TRUE(cfg.has_value());
+    EXPECT_TRUE(errors.empty());
+    ASSERT_EQ(cfg->listeners.size(), 2u);
+    EXPECT_EQ(cfg->listeners[1].transport, "tls");
+    EXPECT_EQ(cfg->listeners[1].address, "::1");
+    EXPECT_EQ(cfg->listeners[1].tls->certificate, "/c.pem");
+    EXPECT_EQ(cfg->sip.maxMessageBytes, 8192u);
+    EXPECT_EQ(cfg->sip.maxHeaders, 50u);
+    EXPECT_EQ(cfg->timers.t1.count(), 250);
+    EXPECT_EQ(cfg->adminSocket, "/tmp/x.sock");
+}
+
+TEST_F(ConfigTest, ReportsEachMistakeWithItsPosition) {
+    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: sctp, address: 127.0.0.1, port: 5060}\n"),
+              std::vector<std::string>{":2:27: error: transport must be udp, tcp or tls"});
+    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 300.1.1.1, port: 5060}\n"),
+              std::vector<std::string>{":2:45: error: address must be an IPv4 or IPv6 literal"});
+    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 70000}\n"),
+              std::vector<std::string>{":2:61: error: port must be between 0 and 65535"});
+    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\nbogus: 1\n"),
+              std::vector<std::string>{":3:1: error: unknown key 'bogus' in configuration"});
+    EXPECT_EQ(errorsOf("listeners: []\n"),
+              std::vector<std::string>{":1:12: error: 'listeners' must be a non-empty list"});
+    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: tls, address: 127.0.0.1, port: 1}\n"),
+              std::vector<std::string>{
+                  ":2:5: error: a tls listener needs a 'tls' mapping with certificate and private_key"});
+    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\n"
+                       "  - {name: a, transport: udp, address: 127.0.0.1, port: 2}\n"),
+              std::vector<std::string>{":3:11: error: duplicate listener name 'a'"});
+    EXPECT_EQ(errorsOf("listeners: [\n"),
+              std::vector<std::string>{":2:1: error: end of sequence flow not found"});
+    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\n"
+                       "timers: {t1_ms: 900, t2_ms: 100}\n"),
+              std::vector<std::string>{":3:9: error: t2_ms must not be smaller than t1_ms"});
+}
+
+TEST_F(ConfigTest, MissingFile) {
+    std::vector<ConfigError> errors;
+    EXPECT_FALSE(loadConfig("/nonexistent/sbc.yaml", errors).has_value());
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].message, "/nonexistent/sbc.yaml: error: cannot read file");
+}
+
+}  // namespace
+}  // namespace sbc
