@@ -13,6 +13,7 @@ Exit status 0 on success; every failed check is printed.
 """
 import argparse
 import os
+import re
 import shutil
 import signal
 import socket
@@ -198,7 +199,7 @@ def tls_handshake(port, version_min, version_max, ca):
     ctx.maximum_version = version_max
     with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
         with ctx.wrap_socket(raw) as tls:
-            tls.sendall(options_request("127.0.0.1", port, "TLS", ("127.0.0.1", raw.getsockname()[1])))
+            tls.sendall(options_request("127.0.0.1", port, "TLS", ("127.0.0.1", tls.getsockname()[1])))
             tls.settimeout(5)
             data = b""
             while b"\r\n\r\n" not in data:
@@ -215,6 +216,9 @@ def main():
     ap.add_argument("--vectors", required=True, help="directory with the RFC 4475 .dat files")
     ap.add_argument("--scenarios", required=True)
     args = ap.parse_args()
+    args.vectors = os.path.abspath(args.vectors)
+    args.scenarios = os.path.abspath(args.scenarios)
+    args.sbc = os.path.abspath(args.sbc)
 
     sipp = shutil.which("sipp")
     socat = shutil.which("socat")
@@ -276,10 +280,12 @@ def main():
                                f"127.0.0.1:{bridge}", "t1", work)
         check(ok, "sipp: 20 OPTIONS over TLS (socat bridge) get 200 OK" + ("" if ok else "\n" + out))
 
-        ver, code = tls_handshake(tls, ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2, cert)
-        check(ver == "TLSv1.2" and code == 200, f"TLS 1.2 OPTIONS -> {ver} {code}")
-        ver, code = tls_handshake(tls, ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3, cert)
-        check(ver == "TLSv1.3" and code == 200, f"TLS 1.3 OPTIONS -> {ver} {code}")
+        for want, v in (("TLSv1.2", ssl.TLSVersion.TLSv1_2), ("TLSv1.3", ssl.TLSVersion.TLSv1_3)):
+            try:
+                ver, code = tls_handshake(tls, v, v, cert)
+            except (ssl.SSLError, OSError) as e:
+                ver, code = repr(e), None
+            check(ver == want and code == 200, f"{want} OPTIONS -> {ver} {code}")
         try:
             ver, code = tls_handshake(tls, ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1, cert)
             refused = False
@@ -302,12 +308,68 @@ def main():
             path = os.path.join(args.vectors, name)
             with open(path, "rb") as f:
                 payload = f.read()
+            # Many vectors share a branch and sent-by (z9hG4bKkdjuw from saturn.example.com ...):
+            # sent from one place they are retransmissions of each other (RFC 3261 §17.2.3) and
+            # are absorbed as such. Make each one its own transaction; badbranch's lone magic
+            # cookie is left alone (nothing follows it).
+            payload = re.sub(rb"z9hG4bK(?=[0-9A-Za-z.!%*_+`'~-])",
+                             b"z9hG4bK" + name.split(".")[0].encode() + b"-", payload)
             want = EXPECTED[name]
             r = udp_exchange("127.0.0.1", udp, payload, timeout=1.0 if want is not None else 0.6)
             got = status_of(r) if r is not None else None
             check(got == want, f"RFC 4475 {name}: expected {want}, got {got}")
             alive = udp_exchange("127.0.0.1", udp, options_request("127.0.0.1", udp))
             check(alive is not None and status_of(alive) == 200, f"sbc still answers after {name}")
+
+        # Transactions from outside (RFC 3261 §17.2.1): an INVITE's 404 is retransmitted by timer G
+        # until the ACK comes (t1 is 100 ms here), a retransmitted INVITE gets the same 404, and
+        # after the ACK the retransmissions stop.
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        lp = s.getsockname()[1]
+        inv = (f"INVITE sip:+4420@127.0.0.1:{udp} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP 127.0.0.1:{lp};branch=z9hG4bKinv1;rport\r\n"
+               "From: <sip:a@127.0.0.1>;tag=f1\r\nTo: <sip:+4420@127.0.0.1>\r\n"
+               "Call-ID: txn-e2e@127.0.0.1\r\nCSeq: 7 INVITE\r\nMax-Forwards: 70\r\n"
+               "Content-Length: 0\r\n\r\n").encode()
+        s.settimeout(1.0)
+        s.sendto(inv, ("127.0.0.1", udp))
+        got = []
+        try:
+            while len(got) < 3:
+                got.append(s.recvfrom(65535)[0])
+        except socket.timeout:
+            pass
+        check(len(got) == 3 and all(status_of(g) == 404 for g in got) and len(set(got)) == 1,
+              f"INVITE: 404 retransmitted by timer G until ACK ({len(got)} copies)")
+        s.sendto(inv, ("127.0.0.1", udp))
+        try:
+            again = s.recvfrom(65535)[0]
+        except socket.timeout:
+            again = None
+        check(again is not None and got and again == got[0], "retransmitted INVITE gets the same 404")
+        to_hdr = [l for l in got[0].decode().split("\r\n") if l.startswith("To:")][0] if got else "To: x"
+        ack = (f"ACK sip:+4420@127.0.0.1:{udp} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP 127.0.0.1:{lp};branch=z9hG4bKinv1;rport\r\n"
+               f"From: <sip:a@127.0.0.1>;tag=f1\r\n{to_hdr}\r\n"
+               "Call-ID: txn-e2e@127.0.0.1\r\nCSeq: 7 ACK\r\nMax-Forwards: 70\r\n"
+               "Content-Length: 0\r\n\r\n").encode()
+        s.sendto(ack, ("127.0.0.1", udp))
+        # drain what was already in flight, then expect silence
+        end = time.monotonic() + 0.3
+        s.settimeout(0.1)
+        while time.monotonic() < end:
+            try:
+                s.recvfrom(65535)
+            except socket.timeout:
+                pass
+        s.settimeout(1.5)
+        try:
+            late = s.recvfrom(65535)[0]
+        except socket.timeout:
+            late = None
+        check(late is None, "after the ACK the 404 is no longer retransmitted")
+        s.close()
 
         # Junk: random bytes, truncated messages, an oversize datagram.
         junk = [b"", b"\r\n\r\n", b"\x00" * 100, os.urandom(1400), b"INVITE", b"SIP/2.0 200",
@@ -316,8 +378,8 @@ def main():
         for j in junk * 50:
             s.sendto(j, ("127.0.0.1", udp))
         s.close()
-        alive = udp_exchange("127.0.0.1", udp, options_request("127.0.0.1", udp))
-        check(alive is not None and status_of(alive) == 200, "sbc answers after 400 junk datagrams")
+        # The flood may overflow the socket buffer for a moment; sbc must be answering again soon.
+        check(wait_for_options("127.0.0.1", udp, 10.0), "sbc answers after 400 junk datagrams")
 
         # TCP: a message split into tiny writes, two in one write, and a CRLF keep-alive ping.
         with socket.create_connection(("127.0.0.1", tcp), timeout=5) as c:
