@@ -7,10 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
-if [ ! -f build/build.ninja ]; then
-    meson setup build >/dev/null
+build=${BUILD_DIR:-build}
+if [ ! -f "$build/build.ninja" ]; then
+    meson setup "$build" >/dev/null
 fi
-meson compile -C build sbc/sbc sbc/sbcctl
+meson compile -C "$build" sbc/sbc sbc/sbcctl
 
 work=$(mktemp -d /tmp/sbc-demo.XXXXXX)
 ns=sbc-demo
@@ -49,7 +50,7 @@ admin: {socket: $work/admin.sock}
 YAML
 
 echo "== starting sbc in namespace $ns"
-ip netns exec "$ns" build/sbc/sbc run --config "$work/sbc.yaml" &
+ip netns exec "$ns" "$build/sbc/sbc" run --config "$work/sbc.yaml" &
 sbc_pid=$!
 for _ in $(seq 50); do [ -S "$work/admin.sock" ] && break; sleep 0.1; done
 
@@ -70,5 +71,5 @@ ip netns exec "$ns" sipp -sf "$scenario" -m 5 -r 5 -t t1 -i 10.99.0.2 -p 15061 \
 echo "   5 of 5 answered 200 OK"
 
 echo "== sbcctl status"
-build/sbc/sbcctl --socket "$work/admin.sock" status | python3 -m json.tool
+"$build/sbc/sbcctl" --socket "$work/admin.sock" status | python3 -m json.tool
 echo "== demo done"
