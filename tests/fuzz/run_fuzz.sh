@@ -10,7 +10,13 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 artifacts=${FUZZ_ARTIFACTS:-$scratch}
 mkdir -p "$artifacts"
-if nm "$bin" 2>/dev/null | grep -q LLVMFuzzerRunDriver || strings "$bin" | grep -q -- '-max_total_time'; then
+# A libFuzzer binary carries libFuzzer's driver. (grep -c, not grep -q: with pipefail an early
+# exit of grep would SIGPIPE nm and make the test look false.)
+is_libfuzzer=0
+if [ "$(nm "$bin" 2>/dev/null | grep -c 'LLVMFuzzerRunDriver')" -gt 0 ]; then
+  is_libfuzzer=1
+fi
+if [ "$is_libfuzzer" = 1 ]; then
   "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=70000 \
        -print_final_stats=1 -artifact_prefix="$artifacts/" "$scratch" "$@"
 else
