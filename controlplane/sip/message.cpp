@@ -235,6 +235,7 @@ bool Message::splitHeaders(size_t& pos, const ParseLimits& limits) {
     char* p = buf_.get();
     Header* current = nullptr;
     size_t currentStart = 0;
+    size_t prevContentEnd = 0;  // end of the previous physical line's content
     for (;;) {
         if (pos >= size_) {
             return fail(ParseError::NoEndOfHeaders);
@@ -253,15 +254,23 @@ bool Message::splitHeaders(size_t& pos, const ParseLimits& limits) {
             return fail(ParseError::NoEndOfHeaders);
         }
         std::string_view line(p + pos, contentEnd - pos);
+        // §7.3.1, §25.1: CR appears only in the CRLF that ends a line (not even as a quoted-pair).
+        // A bare CR is refused: another element may take it for a line end, and relaying it would
+        // smuggle a header past this one.
+        if (line.find('\r') != std::string_view::npos) {
+            return fail(ParseError::BadHeaderLine);
+        }
         if (isWsp(line.front())) {
             // §7.3.1: a continuation line; the CRLF and leading whitespace are one SP. Undo the
-            // fold in place so that the value stays one contiguous view.
+            // fold in place so that the value stays one contiguous view. Only the line break since
+            // the previous physical line is blanked: everything between the value's end and it is
+            // WSP already (trailing WSP, or earlier blanked breaks and blank continuation lines),
+            // which keeps unfolding linear however many continuation lines there are.
             if (current == nullptr) {
                 return fail(ParseError::BadHeaderLine);
             }
             const char* valueStart = current->value.data();
-            const char* prevEnd = current->value.data() + current->value.size();
-            for (char* c = const_cast<char*>(prevEnd); c < p + pos; ++c) {
+            for (char* c = p + prevContentEnd; c < p + pos; ++c) {
                 *c = ' ';
             }
             std::string_view cont = trim(line);
@@ -275,6 +284,7 @@ bool Message::splitHeaders(size_t& pos, const ParseLimits& limits) {
             if (contentEnd - currentStart > limits.maxHeaderBytes) {
                 return fail(ParseError::HeaderTooLong, current->id);
             }
+            prevContentEnd = contentEnd;
             pos = nl + 1;
             continue;
         }
@@ -306,6 +316,7 @@ bool Message::splitHeaders(size_t& pos, const ParseLimits& limits) {
         headers_.push_back(h);
         current = &headers_.back();
         currentStart = pos;
+        prevContentEnd = contentEnd;
         pos = nl + 1;
     }
 }
@@ -409,6 +420,13 @@ bool Message::parseTypedHeaders(const ParseLimits& limits) {
                 NameAddr& na = h.id == HeaderId::From ? from_ : to_;
                 if (!parseNameAddr(h.value, na)) {
                     return fail(ParseError::BadHeaderValue, h.id);
+                }
+                // §25.1: tag-param = "tag" EQUAL token. A valueless or quoted tag would read as
+                // "no tag" and break dialog matching (§12.2.2).
+                for (const Param& p : na.params) {
+                    if (iequals(p.name, "tag") && (!p.hasValue || !isToken(p.value))) {
+                        return fail(ParseError::BadHeaderValue, h.id);
+                    }
                 }
                 break;
             }

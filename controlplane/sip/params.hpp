@@ -36,6 +36,9 @@ bool splitList(std::string_view value, Fn&& fn) {
             char c = value[i];
             if (inQuote) {
                 if (c == '\\') {
+                    if (i + 1 >= value.size()) {
+                        return false;  // a quoted-pair cut off by the end: unterminated
+                    }
                     ++i;  // quoted-pair
                 } else if (c == '"') {
                     inQuote = false;

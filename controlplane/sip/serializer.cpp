@@ -157,12 +157,18 @@ std::optional<std::string> buildResponse(const Message& request, const ResponseS
         first = false;
     }
     w.header(HeaderId::From, from->value);
-    bool needTag = spec.code > 100 && !spec.toTag.empty() && request.to().tag().empty() &&
-                   to->value.find(";tag=") == std::string_view::npos;
+    // §8.2.6.2: add a To tag unless the request has one. The tag is a header parameter (not a
+    // ";tag=" inside the URI's <>); the raw value is parsed here because the request may have
+    // failed before its To was parsed.
+    NameAddr toValue;
+    bool hasTag = parseNameAddr(to->value, toValue)
+                      ? toValue.param("tag") != nullptr
+                      : to->value.find(";tag=") != std::string_view::npos;
+    bool needTag = spec.code > 100 && !spec.toTag.empty() && !hasTag;
     if (needTag) {
-        std::string toValue(to->value);
-        toValue.append(";tag=").append(spec.toTag);
-        w.header(HeaderId::To, toValue);
+        std::string tagged(to->value);
+        tagged.append(";tag=").append(spec.toTag);
+        w.header(HeaderId::To, tagged);
     } else {
         w.header(HeaderId::To, to->value);
     }

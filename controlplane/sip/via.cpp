@@ -51,6 +51,19 @@ bool validHostLoose(std::string_view h) {
     return allOf(h, kAlnum | kHostname);
 }
 
+// IPv6address without brackets, loosely: hex digits, ':' and '.' (IPv4 tail), two colons or more.
+bool validIpv6Bare(std::string_view h) {
+    size_t colons = 0;
+    for (char c : h) {
+        if (c == ':') {
+            ++colons;
+        } else if (!isHex(c) && c != '.') {
+            return false;
+        }
+    }
+    return colons >= 2;
+}
+
 }  // namespace
 
 bool parseVia(std::string_view text, Via& v) noexcept {
@@ -110,8 +123,15 @@ bool parseVia(std::string_view text, Via& v) noexcept {
             if (!p.hasValue || !parseUint(p.value, 255, n)) {
                 return false;
             }
-        } else if (iequals(p.name, "maddr") || iequals(p.name, "received")) {
+        } else if (iequals(p.name, "maddr")) {
             if (!p.hasValue || !validHostLoose(p.value)) {
+                return false;
+            }
+        } else if (iequals(p.name, "received")) {
+            // via-received = "received" EQUAL (IPv4address / IPv6address): IPv6 comes without
+            // brackets (§25.1, as viaWithReceived writes it); bracketed is accepted too (RFC 5118
+            // §4.5 reports both in use).
+            if (!p.hasValue || !(validHostLoose(p.value) || validIpv6Bare(p.value))) {
                 return false;
             }
         } else if (iequals(p.name, "branch")) {
