@@ -62,11 +62,11 @@ TEST_F(ConfigTest, LoadsAValidFile) {
 
 TEST_F(ConfigTest, ReportsEachMistakeWithItsPosition) {
     EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: sctp, address: 127.0.0.1, port: 5060}\n"),
-              std::vector<std::string>{":2:27: error: transport must be udp, tcp or tls"});
+              std::vector<std::string>{":2:26: error: transport must be udp, tcp or tls"});
     EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 300.1.1.1, port: 5060}\n"),
-              std::vector<std::string>{":2:45: error: address must be an IPv4 or IPv6 literal"});
+              std::vector<std::string>{":2:40: error: address must be an IPv4 or IPv6 literal"});
     EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 70000}\n"),
-              std::vector<std::string>{":2:61: error: port must be between 0 and 65535"});
+              std::vector<std::string>{":2:57: error: port must be between 0 and 65535"});
     EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\nbogus: 1\n"),
               std::vector<std::string>{":3:1: error: unknown key 'bogus' in configuration"});
     EXPECT_EQ(errorsOf("listeners: []\n"),
@@ -76,7 +76,7 @@ TEST_F(ConfigTest, ReportsEachMistakeWithItsPosition) {
                   ":2:5: error: a tls listener needs a 'tls' mapping with certificate and private_key"});
     EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\n"
                        "  - {name: a, transport: udp, address: 127.0.0.1, port: 2}\n"),
-              std::vector<std::string>{":3:11: error: duplicate listener name 'a'"});
+              std::vector<std::string>{":3:12: error: duplicate listener name 'a'"});
     EXPECT_EQ(errorsOf("listeners: [\n"),
               std::vector<std::string>{":2:1: error: end of sequence flow not found"});
     EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\n"

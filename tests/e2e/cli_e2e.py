@@ -55,10 +55,10 @@ def main():
     with open(bad, "w") as f:
         f.write("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 99999}\n")
     r = run([a.sbc, "config", "check", bad])
-    check(r.returncode == 1 and f"{bad}:2:61: error: port must be between 0 and 65535" in r.stderr,
+    check(r.returncode == 1 and f"{bad}:2:57: error: port must be between 0 and 65535" in r.stderr,
           "sbc config check reports FILE:LINE:COL and exits 1")
     r = run([a.sbc, "run", "--config", bad])
-    check(r.returncode == 1 and f"{bad}:2:61: error:" in r.stderr, "sbc run refuses a bad config")
+    check(r.returncode == 1 and f"{bad}:2:57: error:" in r.stderr, "sbc run refuses a bad config")
 
     port = free_udp_port()
     sock_path = os.path.join(work, "admin.sock")
