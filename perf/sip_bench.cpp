@@ -36,7 +36,8 @@ std::string invite() {
            "From: \"Alice\" <sip:+12125551234@203.0.113.10;user=phone>;tag=as5c1d2e3f\r\n"
            "Call-ID: 4d3f2a1b6c7d8e9f0a1b2c3d4e5f6a7b@203.0.113.10\r\n"
            "CSeq: 102 INVITE\r\n"
-           "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE, NOTIFY, INFO, PRACK, UPDATE\r\n"
+           "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE, NOTIFY, INFO, PRACK, "
+           "UPDATE\r\n"
            "Supported: replaces, timer, 100rel\r\n"
            "Session-Expires: 1800;refresher=uac\r\n"
            "Min-SE: 90\r\n"
@@ -49,7 +50,9 @@ std::string invite() {
 
 std::string ok200() {
     return "SIP/2.0 200 OK\r\n"
-           "Via: SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bK-524287-1---a9b8c7d6e5f4;rport=5060;received=203.0.113.10\r\n"
+           "Via: SIP/2.0/UDP "
+           "203.0.113.10:5060;branch=z9hG4bK-524287-1---a9b8c7d6e5f4;rport=5060;received=203.0.113."
+           "10\r\n"
            "Record-Route: <sip:203.0.113.10;lr;ftag=as5c1d2e3f>\r\n"
            "Contact: <sip:core@198.51.100.20:5060>\r\n"
            "To: <sip:+442071234567@198.51.100.20;user=phone>;tag=8a7b6c5d\r\n"
@@ -84,10 +87,18 @@ void runParseSerialize(benchmark::State& state, const std::string& text) {
     state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
 }
 
-void BM_ParseInviteWithSdp(benchmark::State& s) { runParse(s, invite()); }
-void BM_ParseSerializeInviteWithSdp(benchmark::State& s) { runParseSerialize(s, invite()); }
-void BM_Parse200Ok(benchmark::State& s) { runParse(s, ok200()); }
-void BM_ParseSerialize200Ok(benchmark::State& s) { runParseSerialize(s, ok200()); }
+void BM_ParseInviteWithSdp(benchmark::State& s) {
+    runParse(s, invite());
+}
+void BM_ParseSerializeInviteWithSdp(benchmark::State& s) {
+    runParseSerialize(s, invite());
+}
+void BM_Parse200Ok(benchmark::State& s) {
+    runParse(s, ok200());
+}
+void BM_ParseSerialize200Ok(benchmark::State& s) {
+    runParseSerialize(s, ok200());
+}
 
 }  // namespace
 

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <array>
-
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -32,18 +31,18 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
     }
 
     void accept() {
-        acceptor.async_accept([self = shared_from_this()](boost::system::error_code ec,
-                                                          Local::socket sock) {
-            if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
-                return;
-            }
-            if (!ec) {
-                if (self->clients < 16) {
-                    self->serve(std::move(sock));
+        acceptor.async_accept(
+            [self = shared_from_this()](boost::system::error_code ec, Local::socket sock) {
+                if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) {
+                    return;
                 }
-            }
-            self->accept();
-        });
+                if (!ec) {
+                    if (self->clients < 16) {
+                        self->serve(std::move(sock));
+                    }
+                }
+                self->accept();
+            });
     }
 
     struct Session {
@@ -77,8 +76,9 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
                     line.pop_back();
                 }
                 s->reply = self->handler(line) + "\n";
-                asio::async_write(s->sock, asio::buffer(s->reply),
-                                  [self, s](boost::system::error_code, size_t) { self->finish(s); });
+                asio::async_write(
+                    s->sock, asio::buffer(s->reply),
+                    [self, s](boost::system::error_code, size_t) { self->finish(s); });
             });
     }
 
@@ -101,7 +101,9 @@ AdminServer::AdminServer(asio::io_context& io, std::string path, Handler handler
     impl_->start();
 }
 
-AdminServer::~AdminServer() { close(); }
+AdminServer::~AdminServer() {
+    close();
+}
 
 void AdminServer::close() {
     if (impl_ && impl_->acceptor.is_open()) {

@@ -5,16 +5,15 @@
 // at most 16 clients at once.
 //
 // Threading: runs on the io_context thread; the handler runs there too.
+#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
-
 namespace sbc {
 
 class AdminServer {
-public:
+  public:
     // Returns the JSON answer for a command, or an error JSON.
     using Handler = std::function<std::string(const std::string& command)>;
 
@@ -25,7 +24,7 @@ public:
 
     void close();
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

@@ -1,17 +1,16 @@
 #include "sbc/config.hpp"
 
 #include <arpa/inet.h>
+#include <yaml-cpp/yaml.h>
 
 #include <set>
-
-#include <yaml-cpp/yaml.h>
 
 namespace sbc {
 
 namespace {
 
 class Loader {
-public:
+  public:
     Loader(std::string path, std::vector<ConfigError>& errors)
         : path_(std::move(path)), errors_(errors) {}
 
@@ -115,7 +114,8 @@ public:
         if (l.transport == "tls") {
             const YAML::Node t = n["tls"];
             if (!t || !t.IsMap()) {
-                error(n.Mark(), "a tls listener needs a 'tls' mapping with certificate and private_key");
+                error(n.Mark(),
+                      "a tls listener needs a 'tls' mapping with certificate and private_key");
             } else {
                 onlyKeys(t, {"certificate", "private_key", "ca", "verify_peer"}, "tls");
                 TlsSettings s;
@@ -247,7 +247,7 @@ public:
         return cfg;
     }
 
-private:
+  private:
     std::string path_;
     std::vector<ConfigError>& errors_;
 };

@@ -29,7 +29,8 @@ struct SipSettings {
     size_t maxMessageBytes = 65535;
     size_t maxHeaders = 100;
     size_t maxHeaderBytes = 4096;
-    std::string serverHeader = "sbc";  // Server / User-Agent sbc presents; never a version by default
+    std::string serverHeader =
+        "sbc";  // Server / User-Agent sbc presents; never a version by default
 };
 
 struct TransportSettings {

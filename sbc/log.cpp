@@ -13,17 +13,25 @@ std::mutex gMu;
 
 const char* name(Level l) {
     switch (l) {
-        case Level::Debug: return "debug";
-        case Level::Info: return "info";
-        case Level::Warn: return "warn";
-        case Level::Error: return "error";
+        case Level::Debug:
+            return "debug";
+        case Level::Info:
+            return "info";
+        case Level::Warn:
+            return "warn";
+        case Level::Error:
+            return "error";
     }
     return "info";
 }
 }  // namespace
 
-void setLevel(Level level) { gLevel = static_cast<int>(level); }
-bool enabled(Level level) { return static_cast<int>(level) >= gLevel.load(); }
+void setLevel(Level level) {
+    gLevel = static_cast<int>(level);
+}
+bool enabled(Level level) {
+    return static_cast<int>(level) >= gLevel.load();
+}
 
 std::string quote(std::string_view v) {
     bool plain = !v.empty();
@@ -58,15 +66,17 @@ void write(Level level, std::string_view event, std::string_view fields) {
     }
     auto now = std::chrono::system_clock::now();
     auto secs = std::chrono::system_clock::to_time_t(now);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+        1000;
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char ts[32];
     std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
     std::lock_guard<std::mutex> lock(gMu);
     std::fprintf(stderr, "ts=%s.%03dZ level=%s event=%.*s%s%.*s\n", ts, static_cast<int>(ms),
-                 name(level), static_cast<int>(event.size()), event.data(), fields.empty() ? "" : " ",
-                 static_cast<int>(fields.size()), fields.data());
+                 name(level), static_cast<int>(event.size()), event.data(),
+                 fields.empty() ? "" : " ", static_cast<int>(fields.size()), fields.data());
     std::fflush(stderr);
 }
 

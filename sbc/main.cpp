@@ -4,14 +4,13 @@
 //   sbc config check FILE     validate a configuration file (FILE:LINE:COL: error: ... lines)
 //   sbc version               print the version
 //   sbc --help                this text
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include "controlplane/core/sip_server.hpp"
 #include "controlplane/transaction/timer_service.hpp"
@@ -128,10 +127,10 @@ int run(const std::string& configPath) {
     }
     for (auto id : ids) {
         const auto* lc = transport.listenerConfig(id);
-        sbc::log::info("listening", "name=" + lc->name + " transport=" +
-                                        std::string(sbc::transport::toString(lc->protocol)) +
-                                        " endpoint=" +
-                                        sbc::transport::toString(transport.localEndpoint(id)));
+        sbc::log::info("listening",
+                       "name=" + lc->name +
+                           " transport=" + std::string(sbc::transport::toString(lc->protocol)) +
+                           " endpoint=" + sbc::transport::toString(transport.localEndpoint(id)));
     }
 
     auto started = std::chrono::steady_clock::now();
@@ -178,8 +177,8 @@ int run(const std::string& configPath) {
     };
     waitHup();
 
-    sbc::log::info("started", "version=" + std::string(sbc::kVersion) + " config=" +
-                                  sbc::log::quote(configPath));
+    sbc::log::info("started", "version=" + std::string(sbc::kVersion) +
+                                  " config=" + sbc::log::quote(configPath));
     io.run();
     sbc::log::info("stopped", "requests=" + std::to_string(server.stats().requestsReceived) +
                                   " responses=" + std::to_string(server.stats().responsesReceived));

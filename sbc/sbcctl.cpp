@@ -20,7 +20,8 @@ constexpr const char* kUsage =
     "  status     listeners, SIP, transport and transaction counters (JSON)\n"
     "\n"
     "options:\n"
-    "  --socket PATH   the admin socket of sbc (config: admin.socket; default /run/sbc/admin.sock)\n"
+    "  --socket PATH   the admin socket of sbc (config: admin.socket; default "
+    "/run/sbc/admin.sock)\n"
     "  --help          print this help\n";
 
 int request(const std::string& path, const std::string& command) {
@@ -38,7 +39,8 @@ int request(const std::string& path, const std::string& command) {
     }
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        std::fprintf(stderr, "sbcctl: cannot connect to %s: %s\n", path.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "sbcctl: cannot connect to %s: %s\n", path.c_str(),
+                     std::strerror(errno));
         ::close(fd);
         return 1;
     }
@@ -86,9 +88,10 @@ int main(int argc, char** argv) {
         }
     }
     if (command != "status") {
-        std::fprintf(stderr, "sbcctl: %s\n\n%s",
-                     command.empty() ? "missing command" : ("unknown command '" + command + "'").c_str(),
-                     kUsage);
+        std::fprintf(
+            stderr, "sbcctl: %s\n\n%s",
+            command.empty() ? "missing command" : ("unknown command '" + command + "'").c_str(),
+            kUsage);
         return 2;
     }
     return request(path, command);

@@ -13,7 +13,7 @@ namespace sbc {
 namespace {
 
 class Json {
-public:
+  public:
     void open(std::string_view key = {}) {
         sep();
         if (!key.empty()) {
@@ -51,7 +51,7 @@ public:
     }
     std::string take() { return std::move(out_); }
 
-private:
+  private:
     void sep() {
         if (!first_) {
             out_ += ',';
@@ -81,7 +81,9 @@ private:
 std::string snake(std::string_view s) {
     std::string out;
     for (char c : s) {
-        out += (c == ' ' || c == '-') ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        out += (c == ' ' || c == '-')
+                   ? '_'
+                   : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     return out;
 }

@@ -1,10 +1,9 @@
 #include "controlplane/core/sip_server.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <random>
 #include <string_view>
-
-#include <boost/asio/ip/address.hpp>
 
 #include "controlplane/sip/serializer.hpp"
 
@@ -131,8 +130,8 @@ void SipServer::sendStateless(const sip::Message& req, const transport::InboundM
 }
 
 void SipServer::onMessage(const transport::InboundMessage& in) {
-    sip::Framing framing = in.protocol == transport::Protocol::Udp ? sip::Framing::Datagram
-                                                                    : sip::Framing::Stream;
+    sip::Framing framing =
+        in.protocol == transport::Protocol::Udp ? sip::Framing::Datagram : sip::Framing::Stream;
     sip::Message msg = sip::Message::parse(in.bytes, config_.limits, framing);
     if (!msg.ok()) {
         ++stats_.parseErrors[static_cast<size_t>(msg.error())];
@@ -151,8 +150,8 @@ void SipServer::onMessage(const transport::InboundMessage& in) {
 }
 
 void SipServer::onMalformed(const sip::Message& msg, const transport::InboundMessage& in) {
-    // Never answer a response or an ACK (§17.1.1.3); a request only when From, To, Call-ID, CSeq and
-    // Via were split (buildResponse returns nothing otherwise).
+    // Never answer a response or an ACK (§17.1.1.3); a request only when From, To, Call-ID, CSeq
+    // and Via were split (buildResponse returns nothing otherwise).
     if (!msg.isRequest() || msg.methodText() == "ACK") {
         ++stats_.malformedDropped;
         return;

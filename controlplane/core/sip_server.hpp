@@ -37,18 +37,18 @@ struct SipServerStats {
     uint64_t requestsReceived = 0;
     uint64_t responsesReceived = 0;
     std::array<uint64_t, static_cast<size_t>(sip::ParseError::Count)> parseErrors{};
-    uint64_t malformedAnswered = 0;      // stateless 400/505/513 sent
-    uint64_t malformedDropped = 0;       // no response could be formed, or it was a response
+    uint64_t malformedAnswered = 0;  // stateless 400/505/513 sent
+    uint64_t malformedDropped = 0;   // no response could be formed, or it was a response
     uint64_t retransmissionsAbsorbed = 0;
     uint64_t strayResponses = 0;
-    uint64_t overloadRejected = 0;       // 503 because the transaction table is full
+    uint64_t overloadRejected = 0;  // 503 because the transaction table is full
     uint64_t optionsAnswered = 0;
     std::array<uint64_t, 7> responsesSent{};  // by class: [1] = 1xx ... [6] = 6xx
     uint64_t sendFailures = 0;
 };
 
 class SipServer {
-public:
+  public:
     SipServer(transport::TransportLayer& transport, transaction::TransactionLayer& transactions,
               SipServerConfig config);
     SipServer(const SipServer&) = delete;
@@ -59,7 +59,7 @@ public:
 
     const SipServerStats& stats() const noexcept { return stats_; }
 
-private:
+  private:
     void onRequest(const sip::Message& req, const transport::InboundMessage& in);
     void onMalformed(const sip::Message& msg, const transport::InboundMessage& in);
     // Builds and sends a response outside any transaction (stateless).

@@ -9,16 +9,16 @@ namespace sbc::sip::chars {
 
 enum : uint16_t {
     kAlnum = 1 << 0,
-    kToken = 1 << 1,          // token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
-    kUnreserved = 1 << 2,     // alphanum / mark
-    kUserUnreserved = 1 << 3, // "&" / "=" / "+" / "$" / "," / ";" / "?" / "/"
-    kPasswordExtra = 1 << 4,  // "&" / "=" / "+" / "$" / ","
-    kParamUnreserved = 1 << 5,// "[" / "]" / "/" / ":" / "&" / "+" / "$"
-    kHnvUnreserved = 1 << 6,  // "[" / "]" / "/" / "?" / ":" / "+" / "$"
-    kWord = 1 << 7,           // word (Call-ID): token chars plus ( ) < > : \ " / [ ] ? { }
-    kHostname = 1 << 8,       // alphanum / "-" / "."
-    kSchemeRest = 1 << 9,     // ALPHA / DIGIT / "+" / "-" / "."
-    kWsp = 1 << 10,           // SP / HTAB
+    kToken = 1 << 1,  // token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+    kUnreserved = 1 << 2,       // alphanum / mark
+    kUserUnreserved = 1 << 3,   // "&" / "=" / "+" / "$" / "," / ";" / "?" / "/"
+    kPasswordExtra = 1 << 4,    // "&" / "=" / "+" / "$" / ","
+    kParamUnreserved = 1 << 5,  // "[" / "]" / "/" / ":" / "&" / "+" / "$"
+    kHnvUnreserved = 1 << 6,    // "[" / "]" / "/" / "?" / ":" / "+" / "$"
+    kWord = 1 << 7,             // word (Call-ID): token chars plus ( ) < > : \ " / [ ] ? { }
+    kHostname = 1 << 8,         // alphanum / "-" / "."
+    kSchemeRest = 1 << 9,       // ALPHA / DIGIT / "+" / "-" / "."
+    kWsp = 1 << 10,             // SP / HTAB
 };
 
 constexpr std::array<uint16_t, 256> makeTable() {
@@ -52,12 +52,18 @@ inline constexpr std::array<uint16_t, 256> kTable = makeTable();
 constexpr bool is(char c, uint16_t cls) {
     return (kTable[static_cast<unsigned char>(c)] & cls) != 0;
 }
-constexpr bool isDigit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool isDigit(char c) {
+    return c >= '0' && c <= '9';
+}
+constexpr bool isAlpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 constexpr bool isHex(char c) {
     return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
-constexpr bool isWsp(char c) { return c == ' ' || c == '\t'; }
+constexpr bool isWsp(char c) {
+    return c == ' ' || c == '\t';
+}
 
 constexpr bool allOf(std::string_view s, uint16_t cls) {
     for (char c : s) {
@@ -68,7 +74,9 @@ constexpr bool allOf(std::string_view s, uint16_t cls) {
     return true;
 }
 
-constexpr bool isToken(std::string_view s) { return !s.empty() && allOf(s, kToken); }
+constexpr bool isToken(std::string_view s) {
+    return !s.empty() && allOf(s, kToken);
+}
 
 constexpr std::string_view trim(std::string_view s) {
     while (!s.empty() && (isWsp(s.front()) || s.front() == '\r' || s.front() == '\n')) {
@@ -80,7 +88,9 @@ constexpr std::string_view trim(std::string_view s) {
     return s;
 }
 
-constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 constexpr bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {

@@ -13,12 +13,12 @@ struct Entry {
     char compact;
 };
 
-constexpr std::array<Entry, static_cast<size_t>(HeaderId::Count)> kEntries = {{
-    {"", 0},
+constexpr std::array<Entry, static_cast<size_t>(HeaderId::Count)> kEntries = {
+    {{"", 0},
 #define SBC_X(id, name, compact) {name, compact},
-    SBC_SIP_HEADERS(SBC_X)
+     SBC_SIP_HEADERS(SBC_X)
 #undef SBC_X
-}};
+    }};
 
 // Buckets by (first letter, length) keep the lookup to one or two comparisons for real messages.
 struct Index {

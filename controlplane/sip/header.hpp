@@ -6,6 +6,7 @@
 
 namespace sbc::sip {
 
+// clang-format off
 #define SBC_SIP_HEADERS(X)                                   \
     X(Accept, "Accept", 0)                                   \
     X(AcceptContact, "Accept-Contact", 'a')                  \
@@ -68,6 +69,7 @@ namespace sbc::sip {
     X(Via, "Via", 'v')                                       \
     X(Warning, "Warning", 0)                                 \
     X(WwwAuthenticate, "WWW-Authenticate", 0)
+// clang-format on
 
 enum class HeaderId : uint8_t {
     Unknown = 0,

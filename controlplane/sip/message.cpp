@@ -11,23 +11,40 @@ using namespace chars;
 
 std::string_view toString(ParseError e) noexcept {
     switch (e) {
-        case ParseError::None: return "none";
-        case ParseError::Empty: return "empty message";
-        case ParseError::TooLarge: return "message too large";
-        case ParseError::TooManyHeaders: return "too many headers";
-        case ParseError::HeaderTooLong: return "header too long";
-        case ParseError::BadStartLine: return "bad start line";
-        case ParseError::UnsupportedVersion: return "unsupported SIP version";
-        case ParseError::BadRequestUri: return "bad Request-URI";
-        case ParseError::BadStatusCode: return "bad status code";
-        case ParseError::BadHeaderLine: return "bad header line";
-        case ParseError::NoEndOfHeaders: return "no end of headers";
-        case ParseError::MissingHeader: return "missing header";
-        case ParseError::DuplicateHeader: return "duplicate header";
-        case ParseError::BadHeaderValue: return "bad header value";
-        case ParseError::BodyTruncated: return "body shorter than Content-Length";
-        case ParseError::CSeqMethodMismatch: return "CSeq method does not match request method";
-        case ParseError::Count: break;
+        case ParseError::None:
+            return "none";
+        case ParseError::Empty:
+            return "empty message";
+        case ParseError::TooLarge:
+            return "message too large";
+        case ParseError::TooManyHeaders:
+            return "too many headers";
+        case ParseError::HeaderTooLong:
+            return "header too long";
+        case ParseError::BadStartLine:
+            return "bad start line";
+        case ParseError::UnsupportedVersion:
+            return "unsupported SIP version";
+        case ParseError::BadRequestUri:
+            return "bad Request-URI";
+        case ParseError::BadStatusCode:
+            return "bad status code";
+        case ParseError::BadHeaderLine:
+            return "bad header line";
+        case ParseError::NoEndOfHeaders:
+            return "no end of headers";
+        case ParseError::MissingHeader:
+            return "missing header";
+        case ParseError::DuplicateHeader:
+            return "duplicate header";
+        case ParseError::BadHeaderValue:
+            return "bad header value";
+        case ParseError::BodyTruncated:
+            return "body shorter than Content-Length";
+        case ParseError::CSeqMethodMismatch:
+            return "CSeq method does not match request method";
+        case ParseError::Count:
+            break;
     }
     return "unknown";
 }
@@ -518,8 +535,8 @@ bool Message::parseTypedHeaders(const ParseLimits& limits) {
         }
     }
     // §8.1.1: mandatory in every request; §20: and in every response.
-    for (HeaderId id : {HeaderId::Via, HeaderId::From, HeaderId::To, HeaderId::CallId,
-                        HeaderId::CSeq}) {
+    for (HeaderId id :
+         {HeaderId::Via, HeaderId::From, HeaderId::To, HeaderId::CallId, HeaderId::CSeq}) {
         if (id == HeaderId::Via ? vias_.empty() : !seen[static_cast<size_t>(id)]) {
             return fail(ParseError::MissingHeader, id);
         }

@@ -3,20 +3,20 @@
 //
 // Parse once: the start line and every header are split into views; the headers a SIP element
 // always needs (Via, From, To, Call-ID, CSeq, Max-Forwards, Content-Length, Content-Type, Contact,
-// Route, Record-Route) are parsed into typed views at the same time. Everything else stays raw until
-// someone asks. Line folding (§7.3.1) is undone in place, so every view is a plain single line.
+// Route, Record-Route) are parsed into typed views at the same time. Everything else stays raw
+// until someone asks. Line folding (§7.3.1) is undone in place, so every view is a plain single
+// line.
 //
 // Untrusted input never asserts: a malformed message yields error() != None and keeps whatever
 // was split before the error, so that a 400 can still be formed from the raw headers.
 //
 // Thread-safety: a Message is a value; it is not shared between threads while being modified.
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <boost/container/small_vector.hpp>
 
 #include "controlplane/sip/header.hpp"
 #include "controlplane/sip/method.hpp"
@@ -51,7 +51,7 @@ struct CSeq {
 };
 
 class Message {
-public:
+  public:
     using Headers = boost::container::small_vector<Header, 20>;
     using Vias = boost::container::small_vector<Via, 3>;
     using NameAddrs = boost::container::small_vector<NameAddr, 2>;
@@ -108,7 +108,7 @@ public:
 
     std::string_view raw() const noexcept { return {buf_.get(), size_}; }
 
-private:
+  private:
     void parseAll(const ParseLimits& limits, Framing framing);
     bool splitStartLine(std::string_view line);
     bool splitHeaders(size_t& pos, const ParseLimits& limits);

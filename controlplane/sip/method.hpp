@@ -13,14 +13,14 @@ enum class Method : uint8_t {
     Cancel,
     Options,
     Register,
-    Prack,     // RFC 3262
-    Update,    // RFC 3311
-    Info,      // RFC 6086
-    Subscribe, // RFC 6665
-    Notify,    // RFC 6665
-    Refer,     // RFC 3515
-    Message,   // RFC 3428
-    Publish,   // RFC 3903
+    Prack,      // RFC 3262
+    Update,     // RFC 3311
+    Info,       // RFC 6086
+    Subscribe,  // RFC 6665
+    Notify,     // RFC 6665
+    Refer,      // RFC 3515
+    Message,    // RFC 3428
+    Publish,    // RFC 3903
 };
 
 Method methodOf(std::string_view name) noexcept;

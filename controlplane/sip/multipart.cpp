@@ -77,9 +77,9 @@ bool parseMultipart(std::string_view body, std::string_view boundary, std::vecto
         size_t lineStart = 0;
         while (lineStart < bp.headers.size()) {
             size_t lineEnd = bp.headers.find("\r\n", lineStart);
-            std::string_view line = bp.headers.substr(
-                lineStart, lineEnd == std::string_view::npos ? std::string_view::npos
-                                                              : lineEnd - lineStart);
+            std::string_view line = bp.headers.substr(lineStart, lineEnd == std::string_view::npos
+                                                                     ? std::string_view::npos
+                                                                     : lineEnd - lineStart);
             size_t colon = line.find(':');
             if (colon != std::string_view::npos) {
                 std::string_view name = chars::trim(line.substr(0, colon));

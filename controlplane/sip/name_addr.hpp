@@ -13,7 +13,7 @@ struct NameAddr {
     std::string_view displayName;  // as written: quoted-string with quotes, or *(token LWS)
     bool angleBrackets = false;    // name-addr form (<...>) rather than addr-spec
     Uri uri;
-    Params params;                 // header parameters (tag, expires, q, ...)
+    Params params;  // header parameters (tag, expires, q, ...)
     std::string_view raw;
 
     const Param* param(std::string_view name) const noexcept { return findParam(params, name); }

@@ -1,9 +1,8 @@
 #pragma once
 // Generic parameters (RFC 3261 §25.1 generic-param, uri-parameter) as views into a message.
+#include <boost/container/small_vector.hpp>
 #include <optional>
 #include <string_view>
-
-#include <boost/container/small_vector.hpp>
 
 namespace sbc::sip {
 
@@ -83,7 +82,8 @@ bool splitList(std::string_view value, Fn&& fn) {
     return true;
 }
 
-// Scans a quoted-string starting at text[pos] == '"'. On success sets pos one past the closing quote.
+// Scans a quoted-string starting at text[pos] == '"'. On success sets pos one past the closing
+// quote.
 bool scanQuotedString(std::string_view text, size_t& pos) noexcept;
 
 // Removes the quotes and quoted-pair escapes of a quoted-string (or returns a plain value as is).

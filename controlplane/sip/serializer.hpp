@@ -18,7 +18,7 @@ std::string serialize(const Message& m);
 // Builds a message line by line into one buffer; finish() adds Content-Length (always: it is
 // mandatory on streams and harmless on datagrams).
 class MessageWriter {
-public:
+  public:
     explicit MessageWriter(size_t reserve = 768) { out_.reserve(reserve); }
 
     MessageWriter& requestLine(std::string_view method, std::string_view uri);
@@ -30,7 +30,7 @@ public:
     // Adds Content-Type (when body is not empty) and Content-Length, the empty line and the body.
     std::string finish(std::string_view body = {}, std::string_view contentType = {});
 
-private:
+  private:
     std::string out_;
 };
 
@@ -38,10 +38,10 @@ using ExtraHeaders = std::span<const std::pair<std::string_view, std::string_vie
 
 struct ResponseSpec {
     int code = 200;
-    std::string_view reason;   // empty: the RFC 3261 §21 default phrase
-    std::string_view toTag;    // added to To when the request's To has no tag and code > 100
-    std::string_view topVia;   // replaces the first Via value (rport/received added, RFC 3581)
-    ExtraHeaders extra;        // appended after the mandatory headers
+    std::string_view reason;  // empty: the RFC 3261 §21 default phrase
+    std::string_view toTag;   // added to To when the request's To has no tag and code > 100
+    std::string_view topVia;  // replaces the first Via value (rport/received added, RFC 3581)
+    ExtraHeaders extra;       // appended after the mandatory headers
     std::string_view body;
     std::string_view contentType;
 };

@@ -78,7 +78,8 @@ bool validHostname(std::string_view s) {
     std::string_view label;
     while (start <= s.size()) {
         size_t dot = s.find('.', start);
-        label = s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        label =
+            s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
         if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
             !allOf(label, kAlnum | kHostname)) {
             return false;
@@ -111,8 +112,8 @@ bool parseUriParams(std::string_view s, Params& out) {
     size_t start = 0;
     while (start <= s.size()) {
         size_t semi = s.find(';', start);
-        std::string_view p = s.substr(start, semi == std::string_view::npos ? std::string_view::npos
-                                                                            : semi - start);
+        std::string_view p =
+            s.substr(start, semi == std::string_view::npos ? std::string_view::npos : semi - start);
         if (p.empty()) {
             return false;
         }
@@ -146,10 +147,11 @@ bool validUriHeaders(std::string_view s) {
     size_t start = 0;
     while (start <= s.size()) {
         size_t amp = s.find('&', start);
-        std::string_view h = s.substr(start, amp == std::string_view::npos ? std::string_view::npos
-                                                                           : amp - start);
+        std::string_view h =
+            s.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
         size_t eq = h.find('=');
-        if (eq == 0 || eq == std::string_view::npos || !validEscaped(h.substr(0, eq), kHnvUnreserved) ||
+        if (eq == 0 || eq == std::string_view::npos ||
+            !validEscaped(h.substr(0, eq), kHnvUnreserved) ||
             !validEscaped(h.substr(eq + 1), kHnvUnreserved)) {
             return false;
         }
@@ -234,8 +236,8 @@ bool parseTel(std::string_view rest, Uri& u) {
     }
     for (size_t i = 0; i < u.user.size(); ++i) {
         char c = u.user[i];
-        bool ok = isHex(c) || c == '-' || c == '.' || c == '(' || c == ')' || c == '*' || c == '#' ||
-                  (c == '+' && i == 0);
+        bool ok = isHex(c) || c == '-' || c == '.' || c == '(' || c == ')' || c == '*' ||
+                  c == '#' || (c == '+' && i == 0);
         if (!ok) {
             return false;
         }
@@ -260,9 +262,7 @@ std::string Uri::unescape(std::string_view s) {
     out.reserve(s.size());
     for (size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '%' && i + 2 < s.size() && isHex(s[i + 1]) && isHex(s[i + 2])) {
-            auto hex = [](char c) {
-                return isDigit(c) ? c - '0' : (lower(c) - 'a' + 10);
-            };
+            auto hex = [](char c) { return isDigit(c) ? c - '0' : (lower(c) - 'a' + 10); };
             out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
             i += 2;
         } else {

@@ -1,17 +1,17 @@
 // The configuration loader: a valid file, and the exact FILE:LINE:COL message for mistakes.
+#include "sbc/config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
-#include "sbc/config.hpp"
-
 namespace sbc {
 namespace {
 
 class ConfigTest : public ::testing::Test {
-protected:
+  protected:
     std::string write(const std::string& text) {
         path_ = (std::filesystem::temp_directory_path() /
                  ("sbc-config-test-" + std::to_string(::getpid()) + ".yaml"))
@@ -36,18 +36,19 @@ protected:
 
 TEST_F(ConfigTest, LoadsAValidFile) {
     std::vector<ConfigError> errors;
-    auto cfg = loadConfig(write("listeners:\n"
-                                "  - {name: a, side: outside, transport: udp, address: 127.0.0.1, port: 5060}\n"
-                                "  - name: b\n"
-                                "    side: inside\n"
-                                "    transport: tls\n"
-                                "    address: '::1'\n"
-                                "    port: 5061\n"
-                                "    tls: {certificate: /c.pem, private_key: /k.pem}\n"
-                                "sip: {max_message_bytes: 8192, max_headers: 50}\n"
-                                "timers: {t1_ms: 250}\n"
-                                "admin: {socket: /tmp/x.sock}\n"),
-                          errors);
+    auto cfg = loadConfig(
+        write("listeners:\n"
+              "  - {name: a, side: outside, transport: udp, address: 127.0.0.1, port: 5060}\n"
+              "  - name: b\n"
+              "    side: inside\n"
+              "    transport: tls\n"
+              "    address: '::1'\n"
+              "    port: 5061\n"
+              "    tls: {certificate: /c.pem, private_key: /k.pem}\n"
+              "sip: {max_message_bytes: 8192, max_headers: 50}\n"
+              "timers: {t1_ms: 250}\n"
+              "admin: {socket: /tmp/x.sock}\n"),
+        errors);
     ASSERT_TRUE(cfg.has_value());
     EXPECT_TRUE(errors.empty());
     ASSERT_EQ(cfg->listeners.size(), 2u);
@@ -61,19 +62,25 @@ TEST_F(ConfigTest, LoadsAValidFile) {
 }
 
 TEST_F(ConfigTest, ReportsEachMistakeWithItsPosition) {
-    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: sctp, address: 127.0.0.1, port: 5060}\n"),
-              std::vector<std::string>{":2:26: error: transport must be udp, tcp or tls"});
-    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 300.1.1.1, port: 5060}\n"),
-              std::vector<std::string>{":2:40: error: address must be an IPv4 or IPv6 literal"});
-    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 70000}\n"),
-              std::vector<std::string>{":2:57: error: port must be between 0 and 65535"});
-    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\nbogus: 1\n"),
-              std::vector<std::string>{":3:1: error: unknown key 'bogus' in configuration"});
+    EXPECT_EQ(
+        errorsOf("listeners:\n  - {name: a, transport: sctp, address: 127.0.0.1, port: 5060}\n"),
+        std::vector<std::string>{":2:26: error: transport must be udp, tcp or tls"});
+    EXPECT_EQ(
+        errorsOf("listeners:\n  - {name: a, transport: udp, address: 300.1.1.1, port: 5060}\n"),
+        std::vector<std::string>{":2:40: error: address must be an IPv4 or IPv6 literal"});
+    EXPECT_EQ(
+        errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 70000}\n"),
+        std::vector<std::string>{":2:57: error: port must be between 0 and 65535"});
+    EXPECT_EQ(
+        errorsOf(
+            "listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\nbogus: 1\n"),
+        std::vector<std::string>{":3:1: error: unknown key 'bogus' in configuration"});
     EXPECT_EQ(errorsOf("listeners: []\n"),
               std::vector<std::string>{":1:12: error: 'listeners' must be a non-empty list"});
-    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: tls, address: 127.0.0.1, port: 1}\n"),
-              std::vector<std::string>{
-                  ":2:5: error: a tls listener needs a 'tls' mapping with certificate and private_key"});
+    EXPECT_EQ(
+        errorsOf("listeners:\n  - {name: a, transport: tls, address: 127.0.0.1, port: 1}\n"),
+        std::vector<std::string>{
+            ":2:5: error: a tls listener needs a 'tls' mapping with certificate and private_key"});
     EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\n"
                        "  - {name: a, transport: udp, address: 127.0.0.1, port: 2}\n"),
               std::vector<std::string>{":3:12: error: duplicate listener name 'a'"});
