@@ -159,7 +159,8 @@ class Loader {
         }
         Config cfg;
         cfg.path = path_;
-        onlyKeys(root, {"listeners", "sip", "transport", "timers", "admin"}, "configuration");
+        onlyKeys(root, {"listeners", "sip", "transport", "timers", "admin", "metrics"},
+                 "configuration");
         const YAML::Node ls = root["listeners"];
         if (!ls || !ls.IsSequence() || ls.size() == 0) {
             error(ls ? ls.Mark() : root.Mark(), "'listeners' must be a non-empty list");
@@ -239,6 +240,29 @@ class Loader {
             onlyKeys(a, {"socket"}, "admin");
             if (a["socket"]) {
                 string(a["socket"], cfg.adminSocket, "socket");
+            }
+        }
+        if (const YAML::Node m = root["metrics"]) {
+            onlyKeys(m, {"listen"}, "metrics");
+            if (m["listen"] && string(m["listen"], cfg.metricsListen, "listen")) {
+                // ADDRESS:PORT with a literal address ([v6]:port for IPv6).
+                std::string l = cfg.metricsListen;
+                size_t colon = l.rfind(':');
+                std::string host = colon == std::string::npos ? "" : l.substr(0, colon);
+                if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+                    host = host.substr(1, host.size() - 2);
+                }
+                unsigned char buf[16];
+                bool hostOk = inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+                              inet_pton(AF_INET6, host.c_str(), buf) == 1;
+                std::string port = colon == std::string::npos ? "" : l.substr(colon + 1);
+                bool portOk = !port.empty() && port.size() <= 5 &&
+                              port.find_first_not_of("0123456789") == std::string::npos &&
+                              std::stoul(port) <= 65535;
+                if (!hostOk || !portOk) {
+                    error(m["listen"].Mark(),
+                          "listen must be ADDRESS:PORT, e.g. 127.0.0.1:9360 or [::1]:9360");
+                }
             }
         }
         if (!ok()) {

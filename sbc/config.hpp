@@ -54,7 +54,8 @@ struct Config {
     SipSettings sip;
     TransportSettings transport;
     TimerSettings timers;
-    std::string adminSocket;  // empty: no admin socket
+    std::string adminSocket;    // empty: no admin socket
+    std::string metricsListen;  // "127.0.0.1:9360"; empty: no metrics listener
 };
 
 struct ConfigError {

@@ -19,6 +19,7 @@
 #include "sbc/admin_server.hpp"
 #include "sbc/config.hpp"
 #include "sbc/log.hpp"
+#include "sbc/metrics.hpp"
 #include "sbc/status.hpp"
 #include "sbc/version.hpp"
 
@@ -149,6 +150,20 @@ int run(const std::string& configPath) {
         } catch (const std::exception& e) {
             sbc::log::error("admin_failed", "socket=" + sbc::log::quote(cfg->adminSocket) +
                                                 " error=" + sbc::log::quote(e.what()));
+            return 1;
+        }
+    }
+
+    std::unique_ptr<sbc::MetricsServer> metrics;
+    if (!cfg->metricsListen.empty()) {
+        try {
+            metrics = std::make_unique<sbc::MetricsServer>(io, cfg->metricsListen, [&]() {
+                return sbc::metricFamilies(started, transport, server.stats(),
+                                           transactions.stats());
+            });
+            sbc::log::info("metrics_listening", "listen=" + sbc::log::quote(cfg->metricsListen));
+        } catch (const std::exception& e) {
+            sbc::log::error("metrics_failed", "error=" + sbc::log::quote(e.what()));
             return 1;
         }
     }

@@ -172,4 +172,102 @@ std::string statusJson(std::chrono::steady_clock::time_point started,
     return j.take();
 }
 
+std::vector<prometheus::MetricFamily> metricFamilies(std::chrono::steady_clock::time_point started,
+                                                     const transport::TransportLayer& transport,
+                                                     const core::SipServerStats& sip,
+                                                     const transaction::Stats& t) {
+    std::vector<prometheus::MetricFamily> out;
+    auto counter = [&out](const char* name, const char* help, double v) {
+        out.push_back(counterFamily(name, help));
+        addSample(out.back(), v);
+    };
+    auto gauge = [&out](const char* name, const char* help, double v) {
+        out.push_back(gaugeFamily(name, help));
+        addSample(out.back(), v);
+    };
+    gauge("sbc_uptime_seconds", "Seconds since sbc started.",
+          static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count()));
+
+    counter("sbc_sip_requests_received_total", "Well-formed SIP requests received.",
+            static_cast<double>(sip.requestsReceived));
+    counter("sbc_sip_responses_received_total", "Well-formed SIP responses received.",
+            static_cast<double>(sip.responsesReceived));
+    out.push_back(counterFamily("sbc_sip_parse_errors_total",
+                                "SIP messages refused by the parser, by reason."));
+    for (size_t i = 1; i < sip.parseErrors.size(); ++i) {
+        addSample(out.back(), static_cast<double>(sip.parseErrors[i]),
+                  {{"reason", snake(sip::toString(static_cast<sip::ParseError>(i)))}});
+    }
+    counter("sbc_sip_malformed_answered_total",
+            "Malformed requests answered statelessly (400, 505, 513).",
+            static_cast<double>(sip.malformedAnswered));
+    counter(
+        "sbc_sip_malformed_dropped_total",
+        "Malformed messages dropped without an answer (responses, or no answer could be formed).",
+        static_cast<double>(sip.malformedDropped));
+    counter("sbc_sip_stray_responses_total", "Responses matching no client transaction, dropped.",
+            static_cast<double>(sip.strayResponses));
+    counter("sbc_sip_overload_rejected_total",
+            "Requests answered 503 because the transaction table is full.",
+            static_cast<double>(sip.overloadRejected));
+    counter("sbc_sip_options_answered_total", "OPTIONS answered 200 by sbc itself.",
+            static_cast<double>(sip.optionsAnswered));
+    counter("sbc_sip_send_failures_total", "Responses the transport refused to send.",
+            static_cast<double>(sip.sendFailures));
+    out.push_back(counterFamily("sbc_sip_responses_sent_total",
+                                "Responses originated by sbc, by status class."));
+    for (int c = 1; c <= 6; ++c) {
+        addSample(out.back(), static_cast<double>(sip.responsesSent[static_cast<size_t>(c)]),
+                  {{"class", std::to_string(c) + "xx"}});
+    }
+
+    const transport::Stats& s = transport.stats();
+    out.push_back(counterFamily("sbc_transport_drops_total",
+                                "Inbound bytes dropped by the transports, by reason."));
+    addSample(out.back(), static_cast<double>(s.udpOversizeDrops), {{"reason", "udp_oversize"}});
+    addSample(out.back(), static_cast<double>(s.udpEmptyDrops), {{"reason", "udp_empty"}});
+    addSample(out.back(), static_cast<double>(s.framingMissingContentLength),
+              {{"reason", "missing_content_length"}});
+    addSample(out.back(), static_cast<double>(s.framingInvalidContentLength),
+              {{"reason", "invalid_content_length"}});
+    addSample(out.back(), static_cast<double>(s.framingConflictingContentLength),
+              {{"reason", "conflicting_content_length"}});
+    addSample(out.back(), static_cast<double>(s.framingHeadersTooLarge),
+              {{"reason", "headers_too_large"}});
+    addSample(out.back(), static_cast<double>(s.framingMessageTooLarge),
+              {{"reason", "message_too_large"}});
+    counter("sbc_transport_keepalives_total", "CRLF keep-alives received (UDP and stream pings).",
+            static_cast<double>(s.udpKeepalives + s.streamPings));
+    counter("sbc_transport_connections_accepted_total", "TCP/TLS connections accepted.",
+            static_cast<double>(s.connectionsAccepted));
+    out.push_back(counterFamily("sbc_transport_connections_rejected_total",
+                                "TCP/TLS connections refused by a limit."));
+    addSample(out.back(), static_cast<double>(s.connectionsRejectedTotal), {{"limit", "total"}});
+    addSample(out.back(), static_cast<double>(s.connectionsRejectedPerSource),
+              {{"limit", "per_source"}});
+    gauge("sbc_transport_connections_open", "TCP/TLS connections open now.",
+          static_cast<double>(s.connectionsOpen));
+    counter("sbc_transport_tls_handshake_failures_total",
+            "TLS handshakes that failed or timed out.",
+            static_cast<double>(s.tlsHandshakeFailures + s.tlsHandshakeTimeouts));
+
+    out.push_back(gaugeFamily("sbc_transactions_active", "Live SIP transactions, by kind."));
+    addSample(out.back(), static_cast<double>(t.serverActive), {{"kind", "server"}});
+    addSample(out.back(), static_cast<double>(t.clientActive), {{"kind", "client"}});
+    counter("sbc_transactions_retransmissions_absorbed_total",
+            "Retransmitted requests and ACKs absorbed by a live transaction.",
+            static_cast<double>(t.retransmissionsAbsorbed));
+    counter("sbc_transactions_responses_retransmitted_total",
+            "Responses re-sent (retransmitted requests, timer G).",
+            static_cast<double>(t.responsesRetransmitted));
+    out.push_back(counterFamily("sbc_transactions_timeouts_total",
+                                "Transaction timeouts, by RFC 3261 timer."));
+    addSample(out.back(), static_cast<double>(t.timeoutsB), {{"timer", "B"}});
+    addSample(out.back(), static_cast<double>(t.timeoutsF), {{"timer", "F"}});
+    addSample(out.back(), static_cast<double>(t.timeoutsH), {{"timer", "H"}});
+    return out;
+}
+
 }  // namespace sbc

@@ -8,6 +8,7 @@
 #include "controlplane/core/sip_server.hpp"
 #include "controlplane/transaction/transaction_layer.hpp"
 #include "controlplane/transport/transport_layer.hpp"
+#include "sbc/metrics.hpp"
 
 namespace sbc {
 
@@ -15,5 +16,11 @@ std::string statusJson(std::chrono::steady_clock::time_point started,
                        const transport::TransportLayer& transport,
                        const std::vector<transport::ListenerId>& listeners,
                        const core::SipServerStats& sip, const transaction::Stats& transactions);
+
+// The same counters as Prometheus families (sbc_ names, _total counters, bounded labels).
+std::vector<prometheus::MetricFamily> metricFamilies(std::chrono::steady_clock::time_point started,
+                                                     const transport::TransportLayer& transport,
+                                                     const core::SipServerStats& sip,
+                                                     const transaction::Stats& transactions);
 
 }  // namespace sbc

@@ -91,6 +91,20 @@ TEST_F(ConfigTest, ReportsEachMistakeWithItsPosition) {
               std::vector<std::string>{":3:9: error: t2_ms must not be smaller than t1_ms"});
 }
 
+TEST_F(ConfigTest, MetricsListenIsAnAddressAndPort) {
+    EXPECT_EQ(errorsOf("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\n"
+                       "metrics: {listen: 'localhost:9'}\n"),
+              std::vector<std::string>{
+                  ":3:19: error: listen must be ADDRESS:PORT, e.g. 127.0.0.1:9360 or [::1]:9360"});
+    std::vector<ConfigError> errors;
+    auto cfg =
+        loadConfig(write("listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\n"
+                         "metrics: {listen: '[::1]:9360'}\n"),
+                   errors);
+    ASSERT_TRUE(cfg.has_value());
+    EXPECT_EQ(cfg->metricsListen, "[::1]:9360");
+}
+
 TEST_F(ConfigTest, MissingFile) {
     std::vector<ConfigError> errors;
     EXPECT_FALSE(loadConfig("/nonexistent/sbc.yaml", errors).has_value());

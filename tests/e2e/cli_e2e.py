@@ -3,6 +3,8 @@
 import argparse
 import json
 import os
+import shutil
+import urllib.request
 import signal
 import socket
 import subprocess
@@ -61,11 +63,13 @@ def main():
     check(r.returncode == 1 and f"{bad}:2:57: error:" in r.stderr, "sbc run refuses a bad config")
 
     port = free_udp_port()
+    mport = free_udp_port()
     sock_path = os.path.join(work, "admin.sock")
     good = os.path.join(work, "good.yaml")
     with open(good, "w") as f:
         f.write(f"listeners:\n  - {{name: out-udp, transport: udp, address: 127.0.0.1, port: {port}}}\n"
-                f"admin: {{socket: {sock_path}}}\n")
+                f"admin: {{socket: {sock_path}}}\n"
+                f"metrics: {{listen: '127.0.0.1:{mport}'}}\n")
     r = run([a.sbc, "config", "check", good])
     check(r.returncode == 0 and r.stderr == "", "sbc config check accepts a good config")
 
@@ -99,6 +103,23 @@ def main():
         check(st.get("sip", {}).get("options_answered") == 3, "status counts 3 OPTIONS answered")
         check(st.get("sip", {}).get("parse_errors", {}).get("bad_start_line") == 1,
               "status counts the junk datagram as bad_start_line")
+        # Prometheus: the same counters on the metrics listener, valid exposition format.
+        try:
+            text = urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=5).read().decode()
+        except OSError as e:
+            text = ""
+            print(f"metrics scrape failed: {e}")
+        check("sbc_sip_options_answered_total 3" in text, "metrics: sbc_sip_options_answered_total 3")
+        check('sbc_sip_parse_errors_total{reason="bad_start_line"} 1' in text,
+              "metrics: parse error counted by reason")
+        check('sbc_sip_responses_sent_total{class="2xx"} 3' in text, "metrics: responses by class")
+        promtool = shutil.which("promtool")
+        if promtool:
+            r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+            check(r.returncode == 0, "promtool check metrics accepts the exposition" +
+                  ("" if r.returncode == 0 else ": " + r.stdout + r.stderr))
+        else:
+            check(False, "promtool is installed (package prometheus)")
         r = run([a.sbcctl, "--socket", os.path.join(work, "nope.sock"), "status"])
         check(r.returncode == 1 and "cannot connect" in r.stderr, "sbcctl without sbc fails clearly")
     finally:
