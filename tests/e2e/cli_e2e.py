@@ -4,33 +4,19 @@ import argparse
 import json
 import os
 import shutil
-import urllib.request
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+from e2e_util import check, finish, free_port
 
 
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def main():
@@ -62,8 +48,8 @@ def main():
     r = run([a.sbc, "run", "--config", bad])
     check(r.returncode == 1 and f"{bad}:2:57: error:" in r.stderr, "sbc run refuses a bad config")
 
-    port = free_udp_port()
-    mport = free_udp_port()
+    port = free_port()
+    mport = free_port()
     sock_path = os.path.join(work, "admin.sock")
     good = os.path.join(work, "good.yaml")
     with open(good, "w") as f:
@@ -132,8 +118,7 @@ def main():
     check(p.returncode == 0, f"sbc exits 0 on SIGTERM (rc={p.returncode})")
     check("event=listening" in err and "event=stopped" in err, "sbc logs listening and stopped")
     check(not os.path.exists(sock_path), "admin socket removed at exit")
-    print(f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -15,21 +15,7 @@ import tempfile
 import time
 import urllib.request
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def free_port(kind):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+from e2e_util import check, finish, free_port
 
 
 def main():
@@ -63,7 +49,7 @@ def main():
     check(len(used) >= 8, f"rules and dashboard use {len(used)} sbc metrics")
 
     work = tempfile.mkdtemp(prefix="sbc-deploy-")
-    udp, mport = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+    udp, mport = free_port(), free_port(kind=socket.SOCK_STREAM)
     cfg = os.path.join(work, "sbc.yaml")
     with open(cfg, "w") as f:
         f.write(f"listeners:\n  - {{name: u, transport: udp, address: 127.0.0.1, port: {udp}}}\n"
@@ -85,8 +71,7 @@ def main():
     check(len(exposed) > 0, f"sbc exposes {len(exposed)} sbc_ metrics")
     missing = sorted(used - exposed)
     check(not missing, "every metric used by deploy/ exists: missing " + ", ".join(missing))
-    print(f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

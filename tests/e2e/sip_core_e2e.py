@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 
+from e2e_util import check, failures, finish, free_port
+
 # RFC 4475 message -> the status sbc must answer with over UDP, or None for no answer.
 # Responses (unreason, noreason, scalarlg, bigcode, bcast) match no transaction: dropped.
 # insuf has no From/To/Call-ID, so no response can be formed (RFC 3261 §8.2.6.2): dropped.
@@ -77,35 +79,6 @@ EXPECTED = {
     "sdp01.dat": 406,
     "inv2543.dat": 404,     # RFC 2543 request, matched without a branch
 }
-
-failures = []
-
-
-def check(cond, what):
-    if cond:
-        print(f"ok   {what}")
-    else:
-        print(f"FAIL {what}")
-        failures.append(what)
-
-
-def free_port(family=socket.AF_INET, kind=socket.SOCK_DGRAM, host="127.0.0.1"):
-    # A port free for both UDP and TCP on host.
-    for _ in range(100):
-        s = socket.socket(family, kind)
-        s.bind((host, 0))
-        port = s.getsockname()[1]
-        s.close()
-        other = socket.socket(family, socket.SOCK_STREAM if kind == socket.SOCK_DGRAM else socket.SOCK_DGRAM)
-        try:
-            other.bind((host, port))
-            return port
-        except OSError:
-            continue
-        finally:
-            other.close()
-    raise RuntimeError("no free port")
-
 
 def have_ipv6():
     try:
@@ -429,8 +402,7 @@ def main():
                 print("".join(f.readlines()[-60:]))
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":
