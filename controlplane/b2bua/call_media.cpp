@@ -120,7 +120,7 @@ CallMedia::Result CallMedia::relay(std::string_view body, LegId from) {
             m.reject();  // RFC 3264 §6: a rejected stream stays rejected, port 0
         } else {
             m.setPort(e.local.port);
-            if (!m.setConnectionAddress(e.local.ip)) {
+            if (e.local.ip != localIp && !m.setConnectionAddress(e.local.ip)) {
                 out.error = SdpError{500, "No Media Address"};
                 return out;
             }
