@@ -75,11 +75,20 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
                 while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
                     line.pop_back();
                 }
-                s->reply = self->handler(line) + "\n";
-                asio::async_write(
-                    s->sock, asio::buffer(s->reply),
-                    [self, s](boost::system::error_code, size_t) { self->finish(s); });
+                auto word = self->asyncHandlers.find(line.substr(0, line.find(' ')));
+                if (word != self->asyncHandlers.end()) {
+                    word->second(line, [self, s](std::string json) { self->respond(s, json); });
+                    return;
+                }
+                self->respond(s, self->handler(line));
             });
+    }
+
+    void respond(const std::shared_ptr<Session>& s, const std::string& json) {
+        s->reply = json + "\n";
+        asio::async_write(
+            s->sock, asio::buffer(s->reply),
+            [self = shared_from_this(), s](boost::system::error_code, size_t) { self->finish(s); });
     }
 
     void finish(const std::shared_ptr<Session>& s) {
@@ -92,6 +101,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
     asio::io_context& io;
     std::string path;
     Handler handler;
+    std::map<std::string, AsyncHandler> asyncHandlers;
     Local::acceptor acceptor;
     int clients = 0;
 };
@@ -99,6 +109,10 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
 AdminServer::AdminServer(asio::io_context& io, std::string path, Handler handler)
     : impl_(std::make_shared<Impl>(io, std::move(path), std::move(handler))) {
     impl_->start();
+}
+
+void AdminServer::addAsyncCommand(const std::string& word, AsyncHandler handler) {
+    impl_->asyncHandlers[word] = std::move(handler);
 }
 
 AdminServer::~AdminServer() {

@@ -7,6 +7,7 @@
 // Threading: runs on the io_context thread; the handler runs there too.
 #include <boost/asio/io_context.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -17,7 +18,14 @@ class AdminServer {
     // Returns the JSON answer for a command, or an error JSON.
     using Handler = std::function<std::string(const std::string& command)>;
 
+    // For commands answered later (e.g. after asking sbc-dataplane): the handler gets the whole
+    // command line and must call `reply` exactly once, on the io_context thread.
+    using Reply = std::function<void(std::string json)>;
+    using AsyncHandler = std::function<void(const std::string& command, Reply reply)>;
+
     AdminServer(boost::asio::io_context& io, std::string path, Handler handler);
+    // Routes commands whose first word is `word` to `handler` instead of the synchronous one.
+    void addAsyncCommand(const std::string& word, AsyncHandler handler);
     ~AdminServer();
     AdminServer(const AdminServer&) = delete;
     AdminServer& operator=(const AdminServer&) = delete;

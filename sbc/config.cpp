@@ -25,6 +25,11 @@ class Loader {
 
     bool ok() const { return errors_.empty(); }
 
+    static bool ipLiteral(const std::string& s) {
+        unsigned char buf[16];
+        return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+    }
+
     // Checks that a mapping has only the given keys.
     void onlyKeys(const YAML::Node& map, std::initializer_list<std::string_view> keys,
                   std::string_view where) {
@@ -105,9 +110,7 @@ class Loader {
             error(n["transport"].Mark(), "transport must be udp, tcp or tls");
         }
         string(n["address"], l.address, "address");
-        unsigned char buf[16];
-        if (inet_pton(AF_INET, l.address.c_str(), buf) != 1 &&
-            inet_pton(AF_INET6, l.address.c_str(), buf) != 1) {
+        if (!ipLiteral(l.address)) {
             error(n["address"].Mark(), "address must be an IPv4 or IPv6 literal");
         }
         number<uint16_t>(n["port"], 0, 65535, l.port, "port");
@@ -142,6 +145,59 @@ class Loader {
         cfg.listeners.push_back(std::move(l));
     }
 
+    // media: { dataplane_socket: PATH, reconnect_ms: N,
+    //          sides: { outside: { address: IP, ports: [FIRST, LAST] }, inside: {...} } }
+    void media(const YAML::Node& m, MediaSettings& out) {
+        if (!m.IsMap()) {
+            error(m.Mark(), "media must be a mapping");
+            return;
+        }
+        onlyKeys(m, {"dataplane_socket", "sides", "reconnect_ms"}, "media");
+        if (!m["dataplane_socket"]) {
+            error(m.Mark(), "media needs 'dataplane_socket'");
+        } else {
+            string(m["dataplane_socket"], out.dataplaneSocket, "dataplane_socket");
+        }
+        long ms = 0;
+        if (m["reconnect_ms"] && number<long>(m["reconnect_ms"], 10, 60000, ms, "reconnect_ms")) {
+            out.reconnectInterval = std::chrono::milliseconds(ms);
+        }
+        const YAML::Node sides = m["sides"];
+        if (!sides || !sides.IsMap() || sides.size() == 0) {
+            error(sides ? sides.Mark() : m.Mark(), "media needs 'sides', a mapping of side names");
+            return;
+        }
+        for (const auto& kv : sides) {
+            MediaSideSettings side;
+            side.name = kv.first.as<std::string>();
+            if (side.name != "outside" && side.name != "inside") {
+                error(kv.first.Mark(), "media side must be 'outside' or 'inside'");
+                continue;
+            }
+            const YAML::Node s = kv.second;
+            if (!s.IsMap()) {
+                error(s.Mark(), "media side '" + side.name + "' must be a mapping");
+                continue;
+            }
+            onlyKeys(s, {"address", "ports"}, "media side");
+            if (!s["address"] || !string(s["address"], side.address, "address") ||
+                !ipLiteral(side.address)) {
+                error(s["address"] ? s["address"].Mark() : s.Mark(),
+                      "media side needs 'address', an IPv4 or IPv6 literal");
+            }
+            if (const YAML::Node p = s["ports"]) {
+                if (!p.IsSequence() || p.size() != 2) {
+                    error(p.Mark(), "ports must be [FIRST, LAST]");
+                } else if (number<uint16_t>(p[0], 1024, 65534, side.firstPort, "first port") &&
+                           number<uint16_t>(p[1], 1025, 65535, side.lastPort, "last port") &&
+                           side.lastPort < side.firstPort + 3) {
+                    error(p.Mark(), "ports must hold at least two RTP/RTCP pairs");
+                }
+            }
+            out.sides.push_back(std::move(side));
+        }
+    }
+
     std::optional<Config> load() {
         YAML::Node root;
         try {
@@ -159,7 +215,7 @@ class Loader {
         }
         Config cfg;
         cfg.path = path_;
-        onlyKeys(root, {"listeners", "sip", "transport", "timers", "admin", "metrics"},
+        onlyKeys(root, {"listeners", "sip", "transport", "timers", "admin", "metrics", "media"},
                  "configuration");
         const YAML::Node ls = root["listeners"];
         if (!ls || !ls.IsSequence() || ls.size() == 0) {
@@ -252,9 +308,7 @@ class Loader {
                 if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
                     host = host.substr(1, host.size() - 2);
                 }
-                unsigned char buf[16];
-                bool hostOk = inet_pton(AF_INET, host.c_str(), buf) == 1 ||
-                              inet_pton(AF_INET6, host.c_str(), buf) == 1;
+                bool hostOk = ipLiteral(host);
                 std::string port = colon == std::string::npos ? "" : l.substr(colon + 1);
                 bool portOk = !port.empty() && port.size() <= 5 &&
                               port.find_first_not_of("0123456789") == std::string::npos &&
@@ -264,6 +318,9 @@ class Loader {
                           "listen must be ADDRESS:PORT, e.g. 127.0.0.1:9360 or [::1]:9360");
                 }
             }
+        }
+        if (const YAML::Node m = root["media"]) {
+            media(m, cfg.media);
         }
         if (!ok()) {
             return std::nullopt;

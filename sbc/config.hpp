@@ -48,6 +48,20 @@ struct TimerSettings {
     size_t maxTransactions = 100000;
 };
 
+// One media side: the address sbc-dataplane relays on and the RTP/RTCP port range sbc hands out.
+struct MediaSideSettings {
+    std::string name;     // "outside" or "inside" (the listeners' and trunks' side)
+    std::string address;  // IPv4 or IPv6 literal, one of sbc-dataplane's interface addresses
+    uint16_t firstPort = 20000;
+    uint16_t lastPort = 29999;
+};
+
+struct MediaSettings {
+    std::string dataplaneSocket;  // sbc-dataplane's control socket; empty: no media relay
+    std::vector<MediaSideSettings> sides;
+    std::chrono::milliseconds reconnectInterval{200};
+};
+
 struct Config {
     std::string path;
     std::vector<ListenerSettings> listeners;
@@ -56,6 +70,7 @@ struct Config {
     TimerSettings timers;
     std::string adminSocket;    // empty: no admin socket
     std::string metricsListen;  // "127.0.0.1:9360"; empty: no metrics listener
+    MediaSettings media;
 };
 
 struct ConfigError {

@@ -18,6 +18,7 @@
 // synchronous from the caller's point of view (the implementation queues control messages and
 // re-sends them after a data-plane restart on its own).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +78,12 @@ class MediaService {
     // Frees the ports and removes the flows; returns the final per-end stats (a then b for each
     // stream) for the CDR. Unknown ids return an empty vector.
     virtual std::vector<MediaStats> release(SessionId id) = 0;
+
+    // The same, but `done` gets the data plane's final counters once it has answered (for the
+    // CDR); an implementation without asynchronous counters calls it at once. `done` may run
+    // after this call returns, on the same thread; it is called exactly once.
+    using StatsHandler = std::function<void(std::vector<MediaStats>)>;
+    virtual void release(SessionId id, StatsHandler done) { done(release(id)); }
 };
 
 }  // namespace sbc::media

@@ -105,6 +105,38 @@ TEST_F(ConfigTest, MetricsListenIsAnAddressAndPort) {
     EXPECT_EQ(cfg->metricsListen, "[::1]:9360");
 }
 
+TEST_F(ConfigTest, MediaSides) {
+    const std::string l =
+        "listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\n";
+    std::vector<ConfigError> errors;
+    auto cfg = loadConfig(write(l + "media:\n"
+                                    "  dataplane_socket: /run/sbc/dp.sock\n"
+                                    "  sides:\n"
+                                    "    outside: {address: 203.0.113.10, ports: [30000, 30999]}\n"
+                                    "    inside: {address: '2001:db8::10'}\n"),
+                          errors);
+    ASSERT_TRUE(cfg.has_value()) << (errors.empty() ? "" : errors[0].message);
+    EXPECT_EQ(cfg->media.dataplaneSocket, "/run/sbc/dp.sock");
+    ASSERT_EQ(cfg->media.sides.size(), 2u);
+    EXPECT_EQ(cfg->media.sides[0].name, "outside");
+    EXPECT_EQ(cfg->media.sides[0].firstPort, 30000);
+    EXPECT_EQ(cfg->media.sides[0].lastPort, 30999);
+    EXPECT_EQ(cfg->media.sides[1].address, "2001:db8::10");
+    EXPECT_EQ(cfg->media.sides[1].firstPort, 20000);
+
+    EXPECT_EQ(errorsOf(l + "media: {sides: {outside: {address: 1.2.3.4}}}\n"),
+              std::vector<std::string>{":3:8: error: media needs 'dataplane_socket'"});
+    EXPECT_EQ(errorsOf(l + "media: {dataplane_socket: /s, sides: {middle: {address: 1.2.3.4}}}\n"),
+              std::vector<std::string>{":3:39: error: media side must be 'outside' or 'inside'"});
+    EXPECT_EQ(errorsOf(l + "media: {dataplane_socket: /s, sides: {inside: {address: x}}}\n"),
+              std::vector<std::string>{
+                  ":3:57: error: media side needs 'address', an IPv4 or IPv6 literal"});
+    EXPECT_EQ(
+        errorsOf(l + "media: {dataplane_socket: /s, sides: {inside: {address: 1.2.3.4, "
+                     "ports: [2000, 2001]}}}\n"),
+        std::vector<std::string>{":3:73: error: ports must hold at least two RTP/RTCP pairs"});
+}
+
 TEST_F(ConfigTest, MissingFile) {
     std::vector<ConfigError> errors;
     EXPECT_FALSE(loadConfig("/nonexistent/sbc.yaml", errors).has_value());
