@@ -198,6 +198,43 @@ class Loader {
         }
     }
 
+    // b2bua: { cdr_file: PATH, secrets_file: PATH, timer_c_seconds: N,
+    //         max_call_duration_seconds: N, max_calls: N }
+    void b2bua(const YAML::Node& b, B2buaSettings& out) {
+        out.enabled = true;
+        if (b.IsNull()) {
+            return;
+        }
+        if (!b.IsMap()) {
+            error(b.Mark(), "b2bua must be a mapping");
+            return;
+        }
+        onlyKeys(b,
+                 {"cdr_file", "secrets_file", "timer_c_seconds", "max_call_duration_seconds",
+                  "max_calls"},
+                 "b2bua");
+        if (b["cdr_file"]) {
+            string(b["cdr_file"], out.cdrFile, "cdr_file");
+        }
+        if (b["secrets_file"]) {
+            string(b["secrets_file"], out.secretsFile, "secrets_file");
+        }
+        long secs = 0;
+        // RFC 3261 §16.6 item 11 asks for more than 3 minutes; shorter is allowed for labs.
+        if (b["timer_c_seconds"] &&
+            number<long>(b["timer_c_seconds"], 1, 3600, secs, "timer_c_seconds")) {
+            out.timerC = std::chrono::seconds(secs);
+        }
+        if (b["max_call_duration_seconds"] &&
+            number<long>(b["max_call_duration_seconds"], 0, 7 * 86400, secs,
+                         "max_call_duration_seconds")) {
+            out.maxCallDuration = std::chrono::seconds(secs);
+        }
+        if (b["max_calls"]) {
+            number<size_t>(b["max_calls"], 1, 10000000, out.maxCalls, "max_calls");
+        }
+    }
+
     std::optional<Config> load() {
         YAML::Node root;
         try {
@@ -215,7 +252,8 @@ class Loader {
         }
         Config cfg;
         cfg.path = path_;
-        onlyKeys(root, {"listeners", "sip", "transport", "timers", "admin", "metrics", "media"},
+        onlyKeys(root,
+                 {"listeners", "sip", "transport", "timers", "admin", "metrics", "media", "b2bua"},
                  "configuration");
         const YAML::Node ls = root["listeners"];
         if (!ls || !ls.IsSequence() || ls.size() == 0) {
@@ -321,6 +359,9 @@ class Loader {
         }
         if (const YAML::Node m = root["media"]) {
             media(m, cfg.media);
+        }
+        if (const YAML::Node b = root["b2bua"]) {
+            b2bua(b, cfg.b2bua);
         }
         if (!ok()) {
             return std::nullopt;

@@ -62,6 +62,16 @@ struct MediaSettings {
     std::chrono::milliseconds reconnectInterval{200};
 };
 
+// The B2BUA (calls). Present: INVITEs are routed by the policy; absent: answered per uas_rules.
+struct B2buaSettings {
+    bool enabled = false;
+    std::string cdrFile;      // one JSON line per finished call; empty: no CDRs
+    std::string secretsFile;  // digest credentials towards trunks (YAML); empty: none
+    std::chrono::seconds timerC{180};
+    std::chrono::seconds maxCallDuration{14400};  // 0: unlimited
+    size_t maxCalls = 100000;
+};
+
 struct Config {
     std::string path;
     std::vector<ListenerSettings> listeners;
@@ -71,6 +81,7 @@ struct Config {
     std::string adminSocket;    // empty: no admin socket
     std::string metricsListen;  // "127.0.0.1:9360"; empty: no metrics listener
     MediaSettings media;
+    B2buaSettings b2bua;
 };
 
 struct ConfigError {

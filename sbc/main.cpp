@@ -12,7 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "controlplane/b2bua/b2bua.hpp"
+#include "controlplane/b2bua/cdr.hpp"
 #include "controlplane/core/sip_server.hpp"
+#include "controlplane/media/media_client.hpp"
+#include "controlplane/policy/model.hpp"
 #include "controlplane/transaction/timer_service.hpp"
 #include "controlplane/transaction/transaction_layer.hpp"
 #include "controlplane/transport/transport_layer.hpp"
@@ -66,6 +70,27 @@ sbc::transport::Config transportConfig(const sbc::Config& cfg) {
         lc.limits.tlsHandshakeTimeout = cfg.transport.tlsHandshakeTimeout;
         lc.limits.maxSendQueueBytes = cfg.transport.maxSendQueueBytes;
         out.listeners.push_back(std::move(lc));
+    }
+    return out;
+}
+
+// The B2BUA's view of the listeners: side, transport and the address/port it advertises in Via
+// and Contact (so listeners serving calls must be bound to a specific address).
+std::vector<sbc::b2bua::SideListener> sideListeners(
+    const sbc::Config& cfg, const sbc::transport::TransportLayer& transport,
+    const std::vector<sbc::transport::ListenerId>& ids) {
+    std::vector<sbc::b2bua::SideListener> out;
+    for (size_t i = 0; i < ids.size() && i < cfg.listeners.size(); ++i) {
+        const auto& l = cfg.listeners[i];
+        sbc::b2bua::SideListener s;
+        s.id = ids[i];
+        s.side = l.side;
+        s.transport = l.transport == "udp"   ? sbc::policy::Transport::Udp
+                      : l.transport == "tcp" ? sbc::policy::Transport::Tcp
+                                             : sbc::policy::Transport::Tls;
+        s.address = l.address;
+        s.port = transport.localEndpoint(ids[i]).port;
+        out.push_back(std::move(s));
     }
     return out;
 }
@@ -134,6 +159,64 @@ int run(const std::string& configPath) {
                            " endpoint=" + sbc::transport::toString(transport.localEndpoint(id)));
     }
 
+    // --- calls: media relay client and B2BUA (controlplane/media, controlplane/b2bua) ---------
+    // Declared in this order so that the CDR writer outlives the media client (final counters
+    // may arrive after a call ended) and the media client outlives the B2BUA.
+    std::unique_ptr<sbc::b2bua::FileCdrWriter> cdrWriter;
+    std::unique_ptr<sbc::media::MediaClient> mediaClient;
+    std::unique_ptr<sbc::b2bua::B2bua> b2bua;
+    // The policy snapshot calls are routed with: set by the policy loader at start and on reload
+    // (controlplane/policy); until one is loaded every INVITE is answered 503.
+    sbc::policy::PolicyPtr currentPolicy;
+    if (!cfg->media.dataplaneSocket.empty()) {
+        sbc::media::MediaClientConfig mc;
+        mc.socketPath = cfg->media.dataplaneSocket;
+        mc.reconnectInterval = cfg->media.reconnectInterval;
+        for (const auto& side : cfg->media.sides) {
+            mc.sides.push_back({side.name, side.address, side.firstPort, side.lastPort});
+        }
+        try {
+            mediaClient = std::make_unique<sbc::media::MediaClient>(io, mc);
+        } catch (const std::exception& e) {
+            sbc::log::error("media_failed", "error=" + sbc::log::quote(e.what()));
+            return 1;
+        }
+        mediaClient->start();
+    }
+    if (cfg->b2bua.enabled) {
+        if (!mediaClient) {
+            sbc::log::error("b2bua_failed", "error=\"b2bua needs a media: section\"");
+            return 1;
+        }
+        if (!cfg->b2bua.cdrFile.empty()) {
+            try {
+                cdrWriter = std::make_unique<sbc::b2bua::FileCdrWriter>(cfg->b2bua.cdrFile);
+            } catch (const std::exception& e) {
+                sbc::log::error("cdr_failed", "error=" + sbc::log::quote(e.what()));
+                return 1;
+            }
+        }
+        sbc::b2bua::B2buaConfig bc;
+        bc.listeners = sideListeners(*cfg, transport, ids);
+        bc.userAgent = cfg->sip.serverHeader;
+        bc.timerC = cfg->b2bua.timerC;
+        bc.maxCallDuration = cfg->b2bua.maxCallDuration;
+        bc.maxCalls = cfg->b2bua.maxCalls;
+        b2bua = std::make_unique<sbc::b2bua::B2bua>(
+            transactions, timers,
+            [&transport](const sbc::transaction::Target& t, std::string_view bytes) {
+                transport.send(sbc::core::outboundFor(t), bytes);
+            },
+            *mediaClient, [&currentPolicy] { return currentPolicy; }, cdrWriter.get(),
+            std::move(bc));
+        server.setDialogHandler(
+            {[](const sbc::sip::Message& m) { return sbc::b2bua::B2bua::claims(m); },
+             [&b2bua](const sbc::sip::Message& m, const sbc::transaction::ServerResult& r,
+                      const sbc::transaction::Target& t) { b2bua->onRequest(m, r, t); }});
+        sbc::log::info("b2bua_enabled", "cdr=" + sbc::log::quote(cfg->b2bua.cdrFile));
+    }
+    // --- end calls ------------------------------------------------------------------------------
+
     auto started = std::chrono::steady_clock::now();
     std::unique_ptr<sbc::AdminServer> admin;
     if (!cfg->adminSocket.empty()) {
@@ -178,6 +261,9 @@ int run(const std::string& configPath) {
             admin->close();
         }
         transport.shutdown();
+        if (mediaClient) {
+            mediaClient->stop();
+        }
         io.stop();
     });
     boost::asio::signal_set hup(io, SIGHUP);

@@ -737,10 +737,14 @@ void B2bua::endCall(std::uint64_t callId, int result, std::string_view reason) {
     call.cdr.end = clock_();
     call.cdr.result = result;
     call.cdr.reason = std::string(reason);
-    call.cdr.media = call.media->release();
-    if (cdr_ != nullptr) {
-        cdr_->write(call.cdr);
-    }
+    // The CDR is written once the data plane has given its final counters.
+    call.media->release([writer = cdr_, record = std::move(call.cdr)](
+                            std::vector<media::MediaStats> stats) mutable {
+        record.media = std::move(stats);
+        if (writer != nullptr) {
+            writer->write(record);
+        }
+    });
     dialogs_.erase(dialogKey(call.a.callId, call.a.localTag));
     dialogs_.erase(dialogKey(call.b.callId, call.b.localTag));
     invites_.erase(static_cast<std::uint64_t>(call.aInvite));

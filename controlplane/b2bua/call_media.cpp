@@ -176,4 +176,13 @@ std::vector<media::MediaStats> CallMedia::release() {
     return media_.release(*session_);
 }
 
+void CallMedia::release(media::MediaService::StatsHandler done) {
+    if (!session_ || released_) {
+        done({});
+        return;
+    }
+    released_ = true;
+    media_.release(*session_, std::move(done));
+}
+
 }  // namespace sbc::b2bua

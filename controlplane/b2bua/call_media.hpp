@@ -58,6 +58,8 @@ class CallMedia {
 
     // Frees the relay ports (once) and returns the per-end stats: for each stream, a then b.
     std::vector<media::MediaStats> release();
+    // The same; `done` gets the data plane's final counters (maybe later, exactly once).
+    void release(media::MediaService::StatsHandler done);
 
     bool allocated() const noexcept { return session_.has_value(); }
     const std::vector<media::Stream>& streams() const noexcept { return streams_; }

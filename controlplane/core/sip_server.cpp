@@ -176,6 +176,26 @@ void SipServer::onMalformed(const sip::Message& msg, const transport::InboundMes
 
 void SipServer::onRequest(const sip::Message& req, const transport::InboundMessage& in) {
     transaction::Target source = targetFor(in, req, config_.forceRport);
+    if (dialogs_.claims && dialogs_.claims(req)) {
+        auto r = transactions_.onRequest(req, source);
+        switch (r.kind) {
+            case transaction::ServerResult::Kind::Retransmission:
+            case transaction::ServerResult::Kind::AckAbsorbed:
+                ++stats_.retransmissionsAbsorbed;
+                return;
+            case transaction::ServerResult::Kind::Overloaded:
+                if (req.method() != sip::Method::Ack) {
+                    ++stats_.overloadRejected;
+                    sendStateless(req, in, Reply{503, "", {{"Retry-After", "5"}}});
+                }
+                return;
+            case transaction::ServerResult::Kind::New:
+            case transaction::ServerResult::Kind::AckForUnknown:
+                break;
+        }
+        dialogs_.onRequest(req, r, source);
+        return;
+    }
     if (req.method() == sip::Method::Cancel) {
         // §9.2: a CANCEL matching a server transaction whose final response was sent has no
         // effect but still gets 200; today every INVITE is answered at once, so that is all.

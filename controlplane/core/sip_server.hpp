@@ -16,6 +16,7 @@
 // Threading: single-threaded, owned by the io_context thread, like the layers below it.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,17 @@ struct SipServerStats {
     uint64_t sendFailures = 0;
 };
 
+// The dialog layer above the SIP core (the B2BUA). When set, the requests it claims (INVITE,
+// CANCEL, ACK, anything with a To tag) go to it after the transaction layer has seen them, instead
+// of to uas_rules; it is given only new requests and ACKs for 2xx (retransmissions are absorbed
+// here, overload answered 503 here).
+struct DialogHandler {
+    std::function<bool(const sip::Message&)> claims;
+    std::function<void(const sip::Message&, const transaction::ServerResult&,
+                       const transaction::Target&)>
+        onRequest;
+};
+
 class SipServer {
   public:
     SipServer(transport::TransportLayer& transport, transaction::TransactionLayer& transactions,
@@ -56,6 +68,8 @@ class SipServer {
 
     // Entry point for the transport's receive handler.
     void onMessage(const transport::InboundMessage& in);
+
+    void setDialogHandler(DialogHandler handler) { dialogs_ = std::move(handler); }
 
     const SipServerStats& stats() const noexcept { return stats_; }
 
@@ -75,6 +89,7 @@ class SipServer {
     SipServerConfig config_;
     SipServerStats stats_;
     uint64_t tagSecret_;  // makes stateless To tags unguessable yet stable per request
+    DialogHandler dialogs_;
 };
 
 // The transaction-layer target for a message received on `in` (where responses go, §18.2.2).
