@@ -6,6 +6,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "controlplane/b2bua/destinations.hpp"
+#include "controlplane/b2bua/digest.hpp"
 #include "controlplane/b2bua/header_filter.hpp"
 #include "controlplane/b2bua/messages.hpp"
 #include "controlplane/sip/chars.hpp"
@@ -280,6 +281,14 @@ void B2bua::startAttempt(Call& call) {
             extra.emplace_back("Require", "100rel");
         }
         extra.emplace_back("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, PRACK, INFO");
+        if (call.authDestIndex != call.destIndex) {
+            call.authTried = false;
+            call.authHeader.clear();
+            call.authValue.clear();
+        }
+        if (!call.authHeader.empty()) {
+            extra.emplace_back(call.authHeader, call.authValue);
+        }
         int maxForwards = aInvite.maxForwards() < 0 ? 70 : aInvite.maxForwards() - 1;
         std::string bytes = buildRequest(b, "INVITE", call.bInviteCseq, ids_.branch(), &aInvite,
                                          Body{call.bOffer}, extra, maxForwards);
@@ -360,6 +369,9 @@ void B2bua::onOutboundResponse(std::uint64_t callId, std::uint32_t attempt, cons
         return;
     }
     const policy::Trunk& trunk = *call->outTrunk;
+    if ((code == 401 || code == 407) && answerChallenge(*call, r)) {
+        return;
+    }
     bool failover = code < 600 && std::find(trunk.failoverCodes.begin(), trunk.failoverCodes.end(),
                                             code) != trunk.failoverCodes.end();
     if (failover && call->destIndex + 1 < call->destinations.size()) {
@@ -371,6 +383,40 @@ void B2bua::onOutboundResponse(std::uint64_t callId, std::uint32_t attempt, cons
         return;
     }
     onFinalFailure(*call, code, r.reasonPhrase(), &r);
+}
+
+bool B2bua::answerChallenge(Call& call, const sip::Message& r) {
+    // RFC 3261 §22.2: the request again with credentials, same Call-ID and From tag, CSeq + 1.
+    // Only once per destination: a second challenge means the credentials are wrong.
+    const policy::Trunk& trunk = *call.outTrunk;
+    auto creds = config_.credentials.find(trunk.credentials);
+    if (trunk.credentials.empty() || creds == config_.credentials.end() ||
+        (call.authTried && call.authDestIndex == call.destIndex)) {
+        ++stats_.authFailed;
+        return false;
+    }
+    sip::HeaderId challengeId =
+        r.statusCode() == 401 ? sip::HeaderId::WwwAuthenticate : sip::HeaderId::ProxyAuthenticate;
+    std::vector<std::string_view> challenges;
+    for (const sip::Header& h : r.headers()) {
+        if (h.id == challengeId) {
+            challenges.push_back(h.value);
+        }
+    }
+    std::optional<DigestChallenge> challenge = chooseChallenge(challenges);
+    if (!challenge) {
+        ++stats_.authFailed;
+        return false;
+    }
+    sip::Message invite = sip::Message::parse(call.bInviteBytes);
+    call.authHeader = r.statusCode() == 401 ? "Authorization" : "Proxy-Authorization";
+    call.authValue = digestAuthorization(*challenge, creds->second, "INVITE",
+                                         invite.requestUriText(), ids_.tag());
+    call.authTried = true;
+    call.authDestIndex = call.destIndex;
+    ++stats_.authAnswered;
+    startAttempt(call);
+    return true;
 }
 
 void B2bua::onOutboundFailure(std::uint64_t callId, std::uint32_t attempt, int code) {

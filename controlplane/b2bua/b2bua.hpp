@@ -35,6 +35,7 @@
 #include "controlplane/b2bua/call.hpp"
 #include "controlplane/b2bua/cdr.hpp"
 #include "controlplane/b2bua/identifiers.hpp"
+#include "controlplane/b2bua/secrets.hpp"
 #include "controlplane/media/media_service.hpp"
 #include "controlplane/policy/model.hpp"
 #include "controlplane/sip/message.hpp"
@@ -50,6 +51,8 @@ struct B2buaConfig {
     // A call is torn down (BYE both legs) after this long; 0: no limit.
     std::chrono::milliseconds maxCallDuration{std::chrono::hours(4)};
     std::size_t maxCalls = 100000;  // beyond it new INVITEs get 503
+    // Digest credentials by name (the secrets file), for trunks that challenge (RFC 3261 §22.2).
+    CredentialMap credentials;
 };
 
 // Monotonic counters except where marked gauge. Owned by the B2bua, read on its thread.
@@ -66,6 +69,8 @@ struct B2buaStats {
     std::uint64_t rejectedLoop = 0;  // 483
     std::uint64_t rejectedMedia = 0;
     std::uint64_t failovers = 0;
+    std::uint64_t authAnswered = 0;  // 401/407 from a trunk answered with credentials
+    std::uint64_t authFailed = 0;    // challenged again, or no usable challenge/credentials
     std::uint64_t timerCFired = 0;
     std::uint64_t ackTimeouts = 0;  // no ACK for a 2xx within 64*T1
     std::uint64_t maxDurationReached = 0;
@@ -123,6 +128,7 @@ class B2bua {
     void startAttempt(Call& call);
     void onOutboundResponse(std::uint64_t callId, std::uint32_t attempt, const sip::Message& r);
     void onOutboundFailure(std::uint64_t callId, std::uint32_t attempt, int code);
+    bool answerChallenge(Call& call, const sip::Message& r);
     void onFinalFailure(Call& call, int code, std::string_view reason, const sip::Message* r);
     void onProvisional(Call& call, const sip::Message& r);
     void onAnswer(Call& call, const sip::Message& r);

@@ -90,7 +90,10 @@ struct Call {
     std::vector<const policy::Destination*> destinations;  // in the order to try
     size_t destIndex = 0;
     std::uint32_t attempt = 0;  // increases per outbound INVITE sent (failover, auth)
-    bool authTried = false;
+    bool authTried = false;     // a challenge of the current destination was answered
+    std::string authHeader;     // "Authorization" / "Proxy-Authorization" (RFC 3261 §22.2)
+    std::string authValue;
+    size_t authDestIndex = 0;
 
     Leg a;  // inbound leg: sbc is its UAS
     Leg b;  // outbound leg: sbc is its UAC
