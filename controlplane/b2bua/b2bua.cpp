@@ -9,6 +9,7 @@
 #include "controlplane/b2bua/digest.hpp"
 #include "controlplane/b2bua/header_filter.hpp"
 #include "controlplane/b2bua/messages.hpp"
+#include "controlplane/b2bua/session_timer.hpp"
 #include "controlplane/sip/chars.hpp"
 
 namespace sbc::b2bua {
@@ -56,6 +57,7 @@ B2bua::~B2bua() {
         timers_.cancel(call->timerC);
         timers_.cancel(call->failoverTimer);
         timers_.cancel(call->durationTimer);
+        timers_.cancel(call->sessionTimer);
         timers_.cancel(call->reliableTimer);
         if (call->pendingAck) {
             timers_.cancel(call->pendingAck->timer);
@@ -154,7 +156,8 @@ void B2bua::onInitialInvite(const sip::Message& req, ServerId txn, const transac
         reject(req, txn, src, 404);
         return;
     }
-    std::vector<const policy::Destination*> order = orderDestinations(*outTrunk, ids_.number());
+    std::vector<const policy::Destination*> order =
+        orderDestinations(*outTrunk, ids_.number(), health_);
     if (order.empty()) {
         ++stats_.rejectedNoRoute;
         reject(req, txn, src, 503, "No Destination Available");
@@ -162,6 +165,15 @@ void B2bua::onInitialInvite(const sip::Message& req, ServerId txn, const transac
     }
     if (!req.body().empty() && !isSdp(req.contentType())) {
         reject(req, txn, src, 415, {}, {{"Accept", "application/sdp"}});
+        return;
+    }
+    // RFC 4028 §8.1.1: an interval below ours is refused when the caller can do better.
+    std::optional<SessionExpires> se = sessionExpiresOf(req);
+    if (se && se->interval < config_.minSessionExpires &&
+        listsOption(req, sip::HeaderId::Supported, "timer")) {
+        ++stats_.rejectedIntervalTooSmall;
+        reject(req, txn, src, 422, {},
+               {{"Min-SE", std::to_string(config_.minSessionExpires.count())}});
         return;
     }
 
@@ -274,8 +286,24 @@ void B2bua::startAttempt(Call& call) {
         call.bAnyResponse = false;
 
         Extra extra;
+        std::string supported;
         if (call.a.supports100rel) {
-            extra.emplace_back("Supported", "100rel");
+            supported = "100rel";
+        }
+        if (listsOption(aInvite, sip::HeaderId::Supported, "timer")) {
+            supported += supported.empty() ? "timer" : ", timer";
+        }
+        if (!supported.empty()) {
+            extra.emplace_back("Supported", supported);
+        }
+        // RFC 4028 §8: the interval and Min-SE travel on (raised to ours when below it).
+        if (std::optional<SessionExpires> se = sessionExpiresOf(aInvite)) {
+            se->interval = std::max(se->interval, config_.minSessionExpires);
+            extra.emplace_back("Session-Expires", toHeaderValue(*se));
+        }
+        if (std::optional<std::chrono::seconds> minSe = minSeOf(aInvite)) {
+            extra.emplace_back("Min-SE",
+                               std::to_string(std::max(*minSe, config_.minSessionExpires).count()));
         }
         if (listsOption(aInvite, sip::HeaderId::Require, "100rel")) {
             extra.emplace_back("Require", "100rel");
@@ -452,6 +480,11 @@ void B2bua::onFinalFailure(Call& call, int code, std::string_view reason, const 
         reason = {};
     }
     Extra extra;
+    if (r != nullptr && code == 422) {
+        if (std::optional<std::chrono::seconds> minSe = minSeOf(*r)) {
+            extra.emplace_back("Min-SE", std::to_string(minSe->count()));
+        }
+    }
     if (r != nullptr && code >= 300 && code < 400) {
         // 3xx relayed by policy (RedirectMode::Relay): the targets are the point of it.
         for (const sip::NameAddr& c : r->contacts()) {
@@ -629,9 +662,15 @@ void B2bua::onAnswer(Call& call, const sip::Message& r) {
     if (call.offerInInvite) {
         sendAck(call, LegId::B, cseq, {});
     }
-    std::string bytes =
-        buildResponse(call.a, *call.aInviteBase, r.statusCode(), r.reasonPhrase(), &r, Body{sdp});
+    Extra extra;
+    if (std::optional<SessionExpires> se = sessionExpiresOf(r)) {
+        extra.emplace_back("Session-Expires", toHeaderValue(*se));
+        extra.emplace_back("Require", "timer");
+    }
+    std::string bytes = buildResponse(call.a, *call.aInviteBase, r.statusCode(), r.reasonPhrase(),
+                                      &r, Body{sdp}, extra);
     transactions_.respond(call.aInvite, r.statusCode(), bytes);
+    refreshSession(call, r);
     call.a.confirmed = true;  // §12.1.1: sending the 2xx confirms the UAS's dialog
     call.state = CallState::Answered;
     call.cdr.answer = clock_();
@@ -749,6 +788,40 @@ void B2bua::onTimerC(std::uint64_t callId) {
     endCall(callId, 408, "timer_c");
 }
 
+// ---- session timers and media inactivity ----------------------------------------------------
+
+void B2bua::refreshSession(Call& call, const sip::Message& ok) {
+    std::optional<SessionExpires> se = sessionExpiresOf(ok);
+    if (!se) {
+        return;  // no session timer negotiated (or none in this refresh): nothing to watch
+    }
+    // RFC 4028 §10: refreshes travel end to end through sbc; if none arrives in time, the
+    // session is over and sbc frees it like the non-refresher would (BYE).
+    timers_.cancel(call.sessionTimer);
+    std::uint64_t id = call.id;
+    call.sessionTimer = timers_.schedule(expiryDeadline(se->interval), [this, id] {
+        Call* c = find(id);
+        if (c != nullptr) {
+            c->sessionTimer = transaction::kNoTimer;
+            ++stats_.sessionExpired;
+            byeBoth(*c, "session_expired");
+        }
+    });
+}
+
+void B2bua::onMediaIdle(media::SessionId session) {
+    for (auto& [id, call] : calls_) {
+        if (call->media->session() == session) {
+            ++stats_.mediaTimeouts;
+            if (call->state == CallState::Calling) {
+                return;  // no media before the answer is normal
+            }
+            byeBoth(*call, "media_timeout");
+            return;
+        }
+    }
+}
+
 // ---- teardown -----------------------------------------------------------------------------------
 
 void B2bua::byeBoth(Call& call, std::string_view reason) {
@@ -771,6 +844,7 @@ void B2bua::endCall(std::uint64_t callId, int result, std::string_view reason) {
     timers_.cancel(call.timerC);
     timers_.cancel(call.failoverTimer);
     timers_.cancel(call.durationTimer);
+    timers_.cancel(call.sessionTimer);
     timers_.cancel(call.reliableTimer);
     if (call.pendingAck) {
         timers_.cancel(call.pendingAck->timer);

@@ -51,6 +51,8 @@ struct B2buaConfig {
     // A call is torn down (BYE both legs) after this long; 0: no limit.
     std::chrono::milliseconds maxCallDuration{std::chrono::hours(4)};
     std::size_t maxCalls = 100000;  // beyond it new INVITEs get 503
+    // RFC 4028: the smallest session interval sbc accepts (422 below it, §8.1.1).
+    std::chrono::seconds minSessionExpires{90};
     // Digest credentials by name (the secrets file), for trunks that challenge (RFC 3261 §22.2).
     CredentialMap credentials;
 };
@@ -74,6 +76,9 @@ struct B2buaStats {
     std::uint64_t timerCFired = 0;
     std::uint64_t ackTimeouts = 0;  // no ACK for a 2xx within 64*T1
     std::uint64_t maxDurationReached = 0;
+    std::uint64_t sessionExpired = 0;            // RFC 4028: no refresh within the session interval
+    std::uint64_t mediaTimeouts = 0;             // the data plane reported the media idle
+    std::uint64_t rejectedIntervalTooSmall = 0;  // 422
     std::uint64_t forkedAnswersReleased = 0;
     std::uint64_t unknownDialog = 0;  // 481
     std::uint64_t glare = 0;          // 491
@@ -112,6 +117,14 @@ class B2bua {
     // `source` where it came from (responses and, for the inbound leg, requests go there).
     void onRequest(const sip::Message& request, const transaction::ServerResult& result,
                    const transaction::Target& source);
+
+    // The data plane saw no media on a stream of `session` for its idle time: the call is
+    // ended (BYE both legs), freeing its timers and media.
+    void onMediaIdle(media::SessionId session);
+
+    // Whether a destination may be tried now (OPTIONS pinging); unset: all are.
+    using HealthFn = std::function<bool(const policy::Trunk&, const policy::Destination&)>;
+    void setDestinationHealth(HealthFn fn) { health_ = std::move(fn); }
 
     void setWallClock(ClockFn clock) { clock_ = std::move(clock); }
     void setIdSeed(std::uint64_t seed) { ids_ = IdGenerator(seed); }
@@ -153,6 +166,8 @@ class B2bua {
                       const transaction::Target& responseTarget);
     void onAckTimer(std::uint64_t callId);
     void onReliableTimer(std::uint64_t callId);
+    // RFC 4028: (re)starts the session timer from the Session-Expires of a 2xx.
+    void refreshSession(Call& call, const sip::Message& ok);
 
     // building messages (messages.cpp)
     std::string buildResponse(const Leg& leg, const ResponseBase& base, int code,
@@ -191,6 +206,7 @@ class B2bua {
     CdrWriter* cdr_;
     B2buaConfig config_;
     ClockFn clock_ = [] { return WallClock::now(); };
+    HealthFn health_;
     IdGenerator ids_;
     B2buaStats stats_;
 

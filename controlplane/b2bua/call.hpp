@@ -133,6 +133,7 @@ struct Call {
     transaction::TimerId timerC = transaction::kNoTimer;
     transaction::TimerId failoverTimer = transaction::kNoTimer;
     transaction::TimerId durationTimer = transaction::kNoTimer;
+    transaction::TimerId sessionTimer = transaction::kNoTimer;  // RFC 4028 §10
 
     // The last ACK for a 2xx sent on each leg, re-sent for a retransmitted 2xx (§13.2.2.4).
     std::string ackSent[2];

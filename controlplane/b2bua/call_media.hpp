@@ -62,6 +62,7 @@ class CallMedia {
     void release(media::MediaService::StatsHandler done);
 
     bool allocated() const noexcept { return session_.has_value(); }
+    std::optional<media::SessionId> session() const noexcept { return session_; }
     const std::vector<media::Stream>& streams() const noexcept { return streams_; }
 
   private:

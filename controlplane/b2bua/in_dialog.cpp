@@ -5,6 +5,7 @@
 #include "controlplane/b2bua/b2bua.hpp"
 #include "controlplane/b2bua/header_filter.hpp"
 #include "controlplane/b2bua/messages.hpp"
+#include "controlplane/b2bua/session_timer.hpp"
 #include "controlplane/sip/chars.hpp"
 
 namespace sbc::b2bua {
@@ -88,7 +89,17 @@ void B2bua::onInDialog(const sip::Message& req, ServerId txn, const transaction:
 }
 
 void B2bua::relayInDialog(Call& call, LegId from, const sip::Message& req, ServerId txn,
-                          const transaction::Target& src, const Extra& extra) {
+                          const transaction::Target& src, const Extra& extraIn) {
+    Extra extra = extraIn;
+    if (std::optional<SessionExpires> se = sessionExpiresOf(req)) {
+        extra.emplace_back("Session-Expires", toHeaderValue(*se));  // RFC 4028 §7.4 refresh
+    }
+    if (std::optional<std::chrono::seconds> minSe = minSeOf(req)) {
+        extra.emplace_back("Min-SE", std::to_string(minSe->count()));
+    }
+    if (listsOption(req, sip::HeaderId::Supported, "timer")) {
+        extra.emplace_back("Supported", "timer");
+    }
     LegId to = other(from);
     Leg& target = call.leg(to);
     std::shared_ptr<ResponseBase> base = responseBaseOf(req, src);
@@ -189,8 +200,21 @@ void B2bua::onRelayedResponse(std::uint64_t callId, LegId from, ServerId txn,
             type = r.contentType();
         }
     }
+    Extra extra;
+    if (code >= 200 && code < 300 &&
+        (method == sip::Method::Invite || method == sip::Method::Update)) {
+        if (std::optional<SessionExpires> se = sessionExpiresOf(r)) {
+            extra.emplace_back("Session-Expires", toHeaderValue(*se));
+            extra.emplace_back("Require", "timer");
+        }
+        refreshSession(*call, r);  // RFC 4028 §10: a refresh restarts the session timer
+    } else if (code == 422) {
+        if (std::optional<std::chrono::seconds> minSe = minSeOf(r)) {
+            extra.emplace_back("Min-SE", std::to_string(minSe->count()));
+        }
+    }
     std::string bytes =
-        buildResponse(call->leg(from), *base, code, r.reasonPhrase(), &r, Body{body, type});
+        buildResponse(call->leg(from), *base, code, r.reasonPhrase(), &r, Body{body, type}, extra);
     if (method == sip::Method::Invite && code >= 200 && code < 300) {
         // §13.2.2.4: ACK now when our re-INVITE carried the offer; otherwise the ACK carries
         // the answer and waits for the ACK of the leg that sent the re-INVITE.

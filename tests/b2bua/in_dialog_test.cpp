@@ -191,7 +191,7 @@ TEST(InDialog, PrackMappedBetweenLegs) {
     inv.extra = {"Supported: 100rel, timer"};
     h.request(inv.text());
     std::string bInvite = h.last("10.1.1.10", "INVITE ");
-    EXPECT_EQ(headerOf(bInvite, "Supported"), "100rel");
+    EXPECT_EQ(headerOf(bInvite, "Supported"), "100rel, timer");
     h.response(responseFrom(bInvite, 183, "pbxTag1", kAnswerB, {"Require: 100rel", "RSeq: 7700"}));
     std::string early = h.last("198.51.100.7", "SIP/2.0 183");
     ASSERT_FALSE(early.empty());
