@@ -14,6 +14,9 @@
 
 #include "controlplane/b2bua/b2bua.hpp"
 #include "controlplane/b2bua/cdr.hpp"
+#include "controlplane/b2bua/destination_monitor.hpp"
+#include "controlplane/b2bua/secrets.hpp"
+#include "controlplane/b2bua/stats_json.hpp"
 #include "controlplane/core/sip_server.hpp"
 #include "controlplane/media/media_client.hpp"
 #include "controlplane/policy/model.hpp"
@@ -165,6 +168,7 @@ int run(const std::string& configPath) {
     std::unique_ptr<sbc::b2bua::FileCdrWriter> cdrWriter;
     std::unique_ptr<sbc::media::MediaClient> mediaClient;
     std::unique_ptr<sbc::b2bua::B2bua> b2bua;
+    std::unique_ptr<sbc::b2bua::DestinationMonitor> monitor;
     // The policy snapshot calls are routed with: set by the policy loader at start and on reload
     // (controlplane/policy); until one is loaded every INVITE is answered 503.
     sbc::policy::PolicyPtr currentPolicy;
@@ -197,6 +201,17 @@ int run(const std::string& configPath) {
             }
         }
         sbc::b2bua::B2buaConfig bc;
+        if (!cfg->b2bua.secretsFile.empty()) {
+            std::vector<std::string> secretErrors;
+            auto creds = sbc::b2bua::loadSecrets(cfg->b2bua.secretsFile, secretErrors);
+            if (!creds) {
+                for (const auto& e : secretErrors) {
+                    std::fprintf(stderr, "%s\n", e.c_str());
+                }
+                return 1;
+            }
+            bc.credentials = std::move(*creds);
+        }
         bc.listeners = sideListeners(*cfg, transport, ids);
         bc.userAgent = cfg->sip.serverHeader;
         bc.timerC = cfg->b2bua.timerC;
@@ -209,6 +224,16 @@ int run(const std::string& configPath) {
             },
             *mediaClient, [&currentPolicy] { return currentPolicy; }, cdrWriter.get(),
             std::move(bc));
+        monitor = std::make_unique<sbc::b2bua::DestinationMonitor>(
+            transactions, timers, [&currentPolicy] { return currentPolicy; },
+            sideListeners(*cfg, transport, ids), cfg->sip.serverHeader);
+        monitor->start();
+        b2bua->setDestinationHealth(
+            [&monitor](const sbc::policy::Trunk& t, const sbc::policy::Destination& d) {
+                return monitor->isUp(t, d);
+            });
+        mediaClient->setIdleHandler(
+            [&b2bua](sbc::media::SessionId session, std::size_t) { b2bua->onMediaIdle(session); });
         server.setDialogHandler(
             {[](const sbc::sip::Message& m) { return sbc::b2bua::B2bua::claims(m); },
              [&b2bua](const sbc::sip::Message& m, const sbc::transaction::ServerResult& r,
@@ -224,8 +249,15 @@ int run(const std::string& configPath) {
             admin = std::make_unique<sbc::AdminServer>(
                 io, cfg->adminSocket, [&](const std::string& command) {
                     if (command == "status") {
-                        return sbc::statusJson(started, transport, ids, server.stats(),
-                                               transactions.stats());
+                        std::string status = sbc::statusJson(started, transport, ids,
+                                                             server.stats(), transactions.stats());
+                        if (b2bua && !status.empty() && status.back() == '}') {
+                            status.pop_back();
+                            status += ",\"calls\":" +
+                                      sbc::b2bua::statsJson(b2bua->stats(), &monitor->stats()) +
+                                      "}";
+                        }
+                        return status;
                     }
                     return std::string("{\"error\":\"unknown command\"}");
                 });
