@@ -6,6 +6,7 @@
 //   sbc --help                this text
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -13,12 +14,14 @@
 #include <vector>
 
 #include "controlplane/core/sip_server.hpp"
+#include "controlplane/media/media_client.hpp"
 #include "controlplane/transaction/timer_service.hpp"
 #include "controlplane/transaction/transaction_layer.hpp"
 #include "controlplane/transport/transport_layer.hpp"
 #include "sbc/admin_server.hpp"
 #include "sbc/config.hpp"
 #include "sbc/log.hpp"
+#include "sbc/media_status.hpp"
 #include "sbc/metrics.hpp"
 #include "sbc/status.hpp"
 #include "sbc/version.hpp"
@@ -134,6 +137,44 @@ int run(const std::string& configPath) {
                            " endpoint=" + sbc::transport::toString(transport.localEndpoint(id)));
     }
 
+    // The media relay: sbc-dataplane's control channel (absent: no calls with media).
+    std::unique_ptr<sbc::media::MediaClient> mediaClient;
+    std::vector<sbc::dpapi::Counter> dataplaneCounters;  // refreshed every second for metrics
+    bool dataplaneCountersFresh = false;
+    boost::asio::steady_timer dataplanePoll(io);
+    std::function<void()> pollDataplane;
+    if (!cfg->media.dataplaneSocket.empty()) {
+        sbc::media::MediaClientConfig mc;
+        mc.socketPath = cfg->media.dataplaneSocket;
+        mc.reconnectInterval = cfg->media.reconnectInterval;
+        for (const auto& side : cfg->media.sides) {
+            mc.sides.push_back({side.name, side.address, side.firstPort, side.lastPort});
+        }
+        mediaClient = std::make_unique<sbc::media::MediaClient>(io, mc);
+        mediaClient->start();
+        pollDataplane = [&]() {
+            dataplanePoll.expires_after(std::chrono::seconds(1));
+            dataplanePoll.async_wait([&](const boost::system::error_code& ec) {
+                if (ec) {
+                    return;
+                }
+                if (mediaClient->connected()) {
+                    mediaClient->queryCounters(
+                        [&](bool ok, std::vector<sbc::dpapi::Counter> counters) {
+                            dataplaneCountersFresh = ok;
+                            if (ok) {
+                                dataplaneCounters = std::move(counters);
+                            }
+                        });
+                }
+                pollDataplane();
+            });
+        };
+        pollDataplane();
+        sbc::log::info("media", "dataplane_socket=" + sbc::log::quote(mc.socketPath) +
+                                    " sides=" + std::to_string(mc.sides.size()));
+    }
+
     auto started = std::chrono::steady_clock::now();
     std::unique_ptr<sbc::AdminServer> admin;
     if (!cfg->adminSocket.empty()) {
@@ -146,6 +187,25 @@ int run(const std::string& configPath) {
                     }
                     return std::string("{\"error\":\"unknown command\"}");
                 });
+            admin->addAsyncCommand("flows", [&](const std::string&, sbc::AdminServer::Reply reply) {
+                if (!mediaClient) {
+                    reply("{\"error\":\"no media relay configured\"}");
+                    return;
+                }
+                mediaClient->queryFlows([reply](bool ok, std::vector<sbc::dpapi::FlowInfo> flows) {
+                    reply(sbc::flowsJson(ok, flows));
+                });
+            });
+            admin->addAsyncCommand("stats", [&](const std::string&, sbc::AdminServer::Reply reply) {
+                if (!mediaClient) {
+                    reply("{\"error\":\"no media relay configured\"}");
+                    return;
+                }
+                mediaClient->queryCounters(
+                    [&, reply](bool ok, std::vector<sbc::dpapi::Counter> counters) {
+                        reply(sbc::mediaStatsJson(*mediaClient, ok, counters));
+                    });
+            });
             sbc::log::info("admin_listening", "socket=" + sbc::log::quote(cfg->adminSocket));
         } catch (const std::exception& e) {
             sbc::log::error("admin_failed", "socket=" + sbc::log::quote(cfg->adminSocket) +
@@ -158,8 +218,16 @@ int run(const std::string& configPath) {
     if (!cfg->metricsListen.empty()) {
         try {
             metrics = std::make_unique<sbc::MetricsServer>(io, cfg->metricsListen, [&]() {
-                return sbc::metricFamilies(started, transport, server.stats(),
-                                           transactions.stats());
+                auto families =
+                    sbc::metricFamilies(started, transport, server.stats(), transactions.stats());
+                if (mediaClient) {
+                    auto media = sbc::mediaMetricFamilies(
+                        *mediaClient, dataplaneCountersFresh && mediaClient->connected()
+                                          ? dataplaneCounters
+                                          : std::vector<sbc::dpapi::Counter>{});
+                    families.insert(families.end(), media.begin(), media.end());
+                }
+                return families;
             });
             sbc::log::info("metrics_listening", "listen=" + sbc::log::quote(cfg->metricsListen));
         } catch (const std::exception& e) {
@@ -176,6 +244,10 @@ int run(const std::string& configPath) {
         sbc::log::info("stopping", "signal=" + std::to_string(sig));
         if (admin) {
             admin->close();
+        }
+        dataplanePoll.cancel();
+        if (mediaClient) {
+            mediaClient->stop();
         }
         transport.shutdown();
         io.stop();
