@@ -23,6 +23,7 @@ def main():
     ap.add_argument("--sbc", required=True)
     ap.add_argument("--policies", required=True)
     a = ap.parse_args()
+    a.sbc = os.path.abspath(a.sbc)
 
     examples = os.path.join(a.policies, "examples")
     files = sorted(f for f in os.listdir(examples) if f.endswith(".yaml"))
