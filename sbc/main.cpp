@@ -2,6 +2,7 @@
 //
 //   sbc run --config FILE     start the configured SIP listeners and serve until SIGTERM/SIGINT
 //   sbc config check FILE     validate a configuration file (FILE:LINE:COL: error: ... lines)
+//   sbc policy check FILE...  validate policy files with the compiler reload uses
 //   sbc version               print the version
 //   sbc --help                this text
 #include <boost/asio/io_context.hpp>
@@ -15,6 +16,7 @@
 
 #include "controlplane/core/sip_server.hpp"
 #include "controlplane/media/media_client.hpp"
+#include "controlplane/policy/compile.hpp"
 #include "controlplane/transaction/timer_service.hpp"
 #include "controlplane/transaction/transaction_layer.hpp"
 #include "controlplane/transport/transport_layer.hpp"
@@ -36,6 +38,8 @@ constexpr const char* kUsage =
     "      [--log-level LEVEL]  debug, info (default), warn or error\n"
     "  config check FILE...     validate configuration files; prints FILE:LINE:COL: error: ...\n"
     "                           and exits 1 on any error\n"
+    "  policy check FILE...     compile policy files exactly as reload does; prints\n"
+    "                           FILE:LINE:COL: error|warning: ... and exits 1 on any error\n"
     "  version                  print the version\n"
     "  --help                   print this help\n"
     "\n"
@@ -89,6 +93,20 @@ int configCheck(int argc, char** argv, int first) {
     }
     return rc;
 }
+
+// --- policy (controlplane/policy) -------------------------------------------------------------
+int policyCheck(int argc, char** argv, int first) {
+    if (first >= argc) {
+        return usageError("policy check needs at least one FILE");
+    }
+    std::vector<std::string> files(argv + first, argv + argc);
+    auto res = sbc::policy::compilePolicy(files);
+    for (const auto& d : res.diagnostics) {
+        std::fprintf(stderr, "%s\n", d.text.c_str());
+    }
+    return res.policy ? 0 : 1;
+}
+// --- end policy ------------------------------------------------------------------------------
 
 int run(const std::string& configPath) {
     std::vector<sbc::ConfigError> errors;
@@ -292,6 +310,12 @@ int main(int argc, char** argv) {
             return usageError("usage: sbc config check FILE...");
         }
         return configCheck(argc, argv, 3);
+    }
+    if (cmd == "policy") {
+        if (argc < 3 || std::strcmp(argv[2], "check") != 0) {
+            return usageError("usage: sbc policy check FILE...");
+        }
+        return policyCheck(argc, argv, 3);
     }
     if (cmd == "run") {
         std::string config;
