@@ -1,0 +1,199 @@
+#pragma once
+// B2bua: each call is two dialogs (RFC 3261 §12), one per leg; sbc is the UAS of the inbound leg
+// (A) and the UAC of the outbound leg (B). Topology hiding is structural: the outbound leg is
+// built fresh (Call-ID, tags, Via, Contact, CSeq space), only headers the receiving trunk allows
+// cross, and every SDP body is rewritten to sbc's relay addresses (CallMedia).
+//
+// What it does, by RFC:
+//  * initial INVITE: inbound trunk, route by Request-URI user, destinations by priority/weight,
+//    failover on the trunk's codes or silence, timer C (§16.6 item 11), Max-Forwards (§16.3
+//    step 3: 483 at 0);
+//  * responses: 100 is hop by hop (the server transaction's own); 1xx with our To tag and SDP
+//    (early media); 2xx relayed, ACKed per leg (§13.2.2.4) and retransmitted to A until its ACK
+//    (§13.3.1.4); 3xx-6xx relayed after failover; forked 2xx after the first: ACK + BYE;
+//  * CANCEL (§9.2): 200, 487 to the INVITE, CANCEL to B (§9.1, after a provisional), and the
+//    CANCEL/200 race (ACK + BYE the late 2xx);
+//  * in dialog: BYE (either side), re-INVITE and UPDATE (RFC 3311) with SDP both ways, glare
+//    (491, §14.1), PRACK (RFC 3262: RSeq/RAck mapped between legs, or terminated by sbc when
+//    the caller does not support 100rel), INFO (RFC 6086), OPTIONS, other methods relayed;
+//    unknown dialogs 481 (§12.2.2); CSeq out of order 500 (§12.2.2);
+//  * NAT fixup: requests to the inbound leg go to where its INVITE came from (address, port,
+//    connection), not to its Contact; responses to the observed source (rport, RFC 3581);
+//  * a maximum call duration that frees the call, its timers and its media; CDRs.
+//
+// Threading: single-threaded, owned by the io_context thread that runs the transaction layer.
+// Every callback (transaction, timer) re-finds its call by number; a call that ended is gone.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "controlplane/b2bua/call.hpp"
+#include "controlplane/b2bua/cdr.hpp"
+#include "controlplane/b2bua/identifiers.hpp"
+#include "controlplane/media/media_service.hpp"
+#include "controlplane/policy/model.hpp"
+#include "controlplane/sip/message.hpp"
+#include "controlplane/transaction/transaction_layer.hpp"
+
+namespace sbc::b2bua {
+
+struct B2buaConfig {
+    std::vector<SideListener> listeners;
+    std::string userAgent = "sbc";  // Server / User-Agent of everything sbc sends
+    // §16.6 item 11: more than 3 minutes; reset by every provisional.
+    std::chrono::milliseconds timerC{std::chrono::minutes(3)};
+    // A call is torn down (BYE both legs) after this long; 0: no limit.
+    std::chrono::milliseconds maxCallDuration{std::chrono::hours(4)};
+    std::size_t maxCalls = 100000;  // beyond it new INVITEs get 503
+};
+
+// Monotonic counters except where marked gauge. Owned by the B2bua, read on its thread.
+struct B2buaStats {
+    std::uint64_t callsAttempted = 0;
+    std::uint64_t callsAnswered = 0;
+    std::uint64_t callsFailed = 0;  // ended without answer (any final >= 300 to A)
+    std::uint64_t callsCancelled = 0;
+    std::uint64_t callsEnded = 0;
+    std::uint64_t callsActive = 0;  // gauge
+    std::uint64_t rejectedNoTrunk = 0;
+    std::uint64_t rejectedNoRoute = 0;
+    std::uint64_t rejectedOverload = 0;
+    std::uint64_t rejectedLoop = 0;  // 483
+    std::uint64_t rejectedMedia = 0;
+    std::uint64_t failovers = 0;
+    std::uint64_t timerCFired = 0;
+    std::uint64_t ackTimeouts = 0;  // no ACK for a 2xx within 64*T1
+    std::uint64_t maxDurationReached = 0;
+    std::uint64_t forkedAnswersReleased = 0;
+    std::uint64_t unknownDialog = 0;  // 481
+    std::uint64_t glare = 0;          // 491
+    std::uint64_t inDialogRelayed = 0;
+    std::uint64_t sendFailures = 0;
+};
+
+// Extra header fields of a message sbc builds, in order.
+using Extra = std::vector<std::pair<std::string, std::string>>;
+
+// A message body and its Content-Type (empty text: no body).
+struct Body {
+    std::string_view text;
+    std::string_view type = "application/sdp";
+};
+
+class B2bua {
+  public:
+    // Sends bytes outside any transaction: ACKs for 2xx and 2xx retransmissions (the same
+    // function the transaction layer sends with).
+    using SendFn = transaction::TransactionLayer::SendFn;
+    using PolicyFn = std::function<policy::PolicyPtr()>;
+    using ClockFn = std::function<WallClock::time_point()>;
+
+    B2bua(transaction::TransactionLayer& transactions, transaction::TimerService& timers,
+          SendFn send, media::MediaService& media, PolicyFn policy, CdrWriter* cdr,
+          B2buaConfig config);
+    ~B2bua();
+    B2bua(const B2bua&) = delete;
+    B2bua& operator=(const B2bua&) = delete;
+
+    // Requests the B2BUA handles: INVITE, CANCEL, ACK, and anything with a To tag (in dialog).
+    static bool claims(const sip::Message& request) noexcept;
+
+    // A request after the transaction layer saw it: `result` is what onRequest() returned,
+    // `source` where it came from (responses and, for the inbound leg, requests go there).
+    void onRequest(const sip::Message& request, const transaction::ServerResult& result,
+                   const transaction::Target& source);
+
+    void setWallClock(ClockFn clock) { clock_ = std::move(clock); }
+    void setIdSeed(std::uint64_t seed) { ids_ = IdGenerator(seed); }
+
+    const B2buaStats& stats() const noexcept { return stats_; }
+    std::size_t activeCalls() const noexcept { return calls_.size(); }
+
+  private:
+    using ServerId = transaction::ServerTransactionId;
+    using ClientId = transaction::ClientTransactionId;
+
+    // initial INVITE (b2bua.cpp)
+    void onInitialInvite(const sip::Message& req, ServerId txn, const transaction::Target& src);
+    void startAttempt(Call& call);
+    void onOutboundResponse(std::uint64_t callId, std::uint32_t attempt, const sip::Message& r);
+    void onOutboundFailure(std::uint64_t callId, std::uint32_t attempt, int code);
+    void onFinalFailure(Call& call, int code, std::string_view reason, const sip::Message* r);
+    void onProvisional(Call& call, const sip::Message& r);
+    void onAnswer(Call& call, const sip::Message& r);
+    void onCancel(const sip::Message& req, ServerId txn, const transaction::Target& src);
+    void sendCancel(Call& call);
+    void onTimerC(std::uint64_t callId);
+    void onFailoverTimer(std::uint64_t callId, std::uint32_t attempt);
+
+    // in dialog (in_dialog.cpp)
+    void onInDialog(const sip::Message& req, ServerId txn, const transaction::Target& src);
+    void onAck(const sip::Message& ack);
+    void relayInDialog(Call& call, LegId from, const sip::Message& req, ServerId txn,
+                       const transaction::Target& src, const Extra& extra = {});
+    void onRelayedResponse(std::uint64_t callId, LegId from, ServerId txn,
+                           const std::shared_ptr<ResponseBase>& base, bool offerSent,
+                           const transaction::Target& src, const sip::Message& r);
+    void onBye(Call& call, LegId from, const sip::Message& req, ServerId txn,
+               const transaction::Target& src);
+    void onPrack(Call& call, const sip::Message& req, ServerId txn, const transaction::Target& src);
+    void startAckWait(Call& call, LegId uasLeg, std::uint32_t cseq, ServerId txn,
+                      std::string response, bool forwardAck, std::uint32_t forwardCseq,
+                      const transaction::Target& responseTarget);
+    void onAckTimer(std::uint64_t callId);
+    void onReliableTimer(std::uint64_t callId);
+
+    // building messages (messages.cpp)
+    std::string buildResponse(const Leg& leg, const ResponseBase& base, int code,
+                              std::string_view reason, const sip::Message* relayed,
+                              const Body& body, const Extra& extra = {});
+    std::string buildRequest(const Leg& leg, std::string_view method, std::uint32_t cseq,
+                             std::string_view branch, const sip::Message* relayed, const Body& body,
+                             const Extra& extra = {}, int maxForwards = 70);
+    std::string buildAck(const Leg& leg, std::uint32_t cseq, std::string_view body);
+    void sendAck(Call& call, LegId leg, std::uint32_t cseq, std::string_view body);
+    // A response outside any call (403, 404, 481, ...), from the request itself.
+    void reject(const sip::Message& req, ServerId txn, const transaction::Target& src, int code,
+                std::string_view reason = {}, const Extra& extra = {});
+    void respond(Call& call, LegId leg, ServerId txn, const ResponseBase& base, int code,
+                 std::string_view reason = {}, const Extra& extra = {});
+    // Sends a new in-dialog request (BYE, PRACK, ...) on `leg`; the response goes to onResponse.
+    void sendInDialog(Call& call, LegId leg, std::string_view method, const Body& body,
+                      std::function<void(const sip::Message&)> onResponse, const Extra& extra = {},
+                      const sip::Message* relayed = nullptr,
+                      std::function<void(int)> onFailure = {});
+    const SideListener* listenerFor(std::string_view side, policy::Transport t, bool ipv6) const;
+    const SideListener* listenerById(std::uint32_t id) const;
+
+    // teardown
+    void byeBoth(Call& call, std::string_view reason);
+    void endCall(std::uint64_t callId, int result, std::string_view reason);
+    Call* find(std::uint64_t callId);
+    Call* findDialog(std::string_view callId, std::string_view localTag, LegId& leg);
+    void indexDialog(const Call& call, LegId leg);
+
+    transaction::TransactionLayer& transactions_;
+    transaction::TimerService& timers_;
+    SendFn send_;
+    media::MediaService& media_;
+    PolicyFn policy_;
+    CdrWriter* cdr_;
+    B2buaConfig config_;
+    ClockFn clock_ = [] { return WallClock::now(); };
+    IdGenerator ids_;
+    B2buaStats stats_;
+
+    std::uint64_t nextCall_ = 1;
+    std::unordered_map<std::uint64_t, std::unique_ptr<Call>> calls_;
+    // Call-ID + '\n' + sbc's tag -> (call, leg): the dialogs of every live call.
+    std::unordered_map<std::string, std::pair<std::uint64_t, LegId>> dialogs_;
+    // Server transaction of each call's inbound INVITE -> call (CANCEL, §9.2).
+    std::unordered_map<std::uint64_t, std::uint64_t> invites_;
+};
+
+}  // namespace sbc::b2bua
