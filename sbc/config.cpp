@@ -253,7 +253,8 @@ class Loader {
         Config cfg;
         cfg.path = path_;
         onlyKeys(root,
-                 {"listeners", "sip", "transport", "timers", "admin", "metrics", "media", "b2bua"},
+                 {"listeners", "sip", "transport", "timers", "admin", "metrics", "media", "b2bua",
+                  "policy"},
                  "configuration");
         const YAML::Node ls = root["listeners"];
         if (!ls || !ls.IsSequence() || ls.size() == 0) {
@@ -362,6 +363,20 @@ class Loader {
         }
         if (const YAML::Node b = root["b2bua"]) {
             b2bua(b, cfg.b2bua);
+        }
+        if (const YAML::Node p = root["policy"]) {
+            // policy: { files: [PATH, ...] } (the files themselves: sbc policy check)
+            if (!p.IsMap() || !p["files"] || !p["files"].IsSequence() || p["files"].size() == 0) {
+                error(p.Mark(), "policy needs 'files', a non-empty list of paths");
+            } else {
+                onlyKeys(p, {"files"}, "policy");
+                for (const auto& f : p["files"]) {
+                    std::string path;
+                    if (string(f, path, "policy file")) {
+                        cfg.policyFiles.push_back(std::move(path));
+                    }
+                }
+            }
         }
         if (!ok()) {
             return std::nullopt;

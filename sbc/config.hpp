@@ -82,6 +82,8 @@ struct Config {
     std::string metricsListen;  // "127.0.0.1:9360"; empty: no metrics listener
     MediaSettings media;
     B2buaSettings b2bua;
+    std::vector<std::string>
+        policyFiles;  // policy: {files: [...]}, compiled by controlplane/policy
 };
 
 struct ConfigError {

@@ -2,10 +2,12 @@
 //
 //   sbc run --config FILE     start the configured SIP listeners and serve until SIGTERM/SIGINT
 //   sbc config check FILE     validate a configuration file (FILE:LINE:COL: error: ... lines)
+//   sbc policy check FILE...  validate policy files with the compiler reload uses
 //   sbc version               print the version
 //   sbc --help                this text
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -19,13 +21,14 @@
 #include "controlplane/b2bua/stats_json.hpp"
 #include "controlplane/core/sip_server.hpp"
 #include "controlplane/media/media_client.hpp"
-#include "controlplane/policy/model.hpp"
+#include "controlplane/policy/compile.hpp"
 #include "controlplane/transaction/timer_service.hpp"
 #include "controlplane/transaction/transaction_layer.hpp"
 #include "controlplane/transport/transport_layer.hpp"
 #include "sbc/admin_server.hpp"
 #include "sbc/config.hpp"
 #include "sbc/log.hpp"
+#include "sbc/media_status.hpp"
 #include "sbc/metrics.hpp"
 #include "sbc/status.hpp"
 #include "sbc/version.hpp"
@@ -40,10 +43,12 @@ constexpr const char* kUsage =
     "      [--log-level LEVEL]  debug, info (default), warn or error\n"
     "  config check FILE...     validate configuration files; prints FILE:LINE:COL: error: ...\n"
     "                           and exits 1 on any error\n"
+    "  policy check FILE...     compile policy files exactly as reload does; prints\n"
+    "                           FILE:LINE:COL: error|warning: ... and exits 1 on any error\n"
     "  version                  print the version\n"
     "  --help                   print this help\n"
     "\n"
-    "Signals: SIGTERM or SIGINT stop sbc; SIGHUP is logged (no policy files to reload yet).\n";
+    "Signals: SIGTERM or SIGINT stop sbc; SIGHUP reloads the policy files.\n";
 
 int usageError(const std::string& msg) {
     std::fprintf(stderr, "sbc: %s\n\n%s", msg.c_str(), kUsage);
@@ -115,6 +120,20 @@ int configCheck(int argc, char** argv, int first) {
     return rc;
 }
 
+// --- policy (controlplane/policy) -------------------------------------------------------------
+int policyCheck(int argc, char** argv, int first) {
+    if (first >= argc) {
+        return usageError("policy check needs at least one FILE");
+    }
+    std::vector<std::string> files(argv + first, argv + argc);
+    auto res = sbc::policy::compilePolicy(files);
+    for (const auto& d : res.diagnostics) {
+        std::fprintf(stderr, "%s\n", d.text.c_str());
+    }
+    return res.policy ? 0 : 1;
+}
+// --- end policy ------------------------------------------------------------------------------
+
 int run(const std::string& configPath) {
     std::vector<sbc::ConfigError> errors;
     auto cfg = sbc::loadConfig(configPath, errors);
@@ -162,16 +181,14 @@ int run(const std::string& configPath) {
                            " endpoint=" + sbc::transport::toString(transport.localEndpoint(id)));
     }
 
-    // --- calls: media relay client and B2BUA (controlplane/media, controlplane/b2bua) ---------
-    // Declared in this order so that the CDR writer outlives the media client (final counters
-    // may arrive after a call ended) and the media client outlives the B2BUA.
+    // The CDR writer outlives the media client: final counters may arrive after a call ended.
     std::unique_ptr<sbc::b2bua::FileCdrWriter> cdrWriter;
+    // The media relay: sbc-dataplane's control channel (absent: no calls with media).
     std::unique_ptr<sbc::media::MediaClient> mediaClient;
-    std::unique_ptr<sbc::b2bua::B2bua> b2bua;
-    std::unique_ptr<sbc::b2bua::DestinationMonitor> monitor;
-    // The policy snapshot calls are routed with: set by the policy loader at start and on reload
-    // (controlplane/policy); until one is loaded every INVITE is answered 503.
-    sbc::policy::PolicyPtr currentPolicy;
+    std::vector<sbc::dpapi::Counter> dataplaneCounters;  // refreshed every second for metrics
+    bool dataplaneCountersFresh = false;
+    boost::asio::steady_timer dataplanePoll(io);
+    std::function<void()> pollDataplane;
     if (!cfg->media.dataplaneSocket.empty()) {
         sbc::media::MediaClientConfig mc;
         mc.socketPath = cfg->media.dataplaneSocket;
@@ -179,13 +196,47 @@ int run(const std::string& configPath) {
         for (const auto& side : cfg->media.sides) {
             mc.sides.push_back({side.name, side.address, side.firstPort, side.lastPort});
         }
-        try {
-            mediaClient = std::make_unique<sbc::media::MediaClient>(io, mc);
-        } catch (const std::exception& e) {
-            sbc::log::error("media_failed", "error=" + sbc::log::quote(e.what()));
+        mediaClient = std::make_unique<sbc::media::MediaClient>(io, mc);
+        mediaClient->start();
+        pollDataplane = [&]() {
+            dataplanePoll.expires_after(std::chrono::seconds(1));
+            dataplanePoll.async_wait([&](const boost::system::error_code& ec) {
+                if (ec) {
+                    return;
+                }
+                if (mediaClient->connected()) {
+                    mediaClient->queryCounters(
+                        [&](bool ok, std::vector<sbc::dpapi::Counter> counters) {
+                            dataplaneCountersFresh = ok;
+                            if (ok) {
+                                dataplaneCounters = std::move(counters);
+                            }
+                        });
+                }
+                pollDataplane();
+            });
+        };
+        pollDataplane();
+        sbc::log::info("media", "dataplane_socket=" + sbc::log::quote(mc.socketPath) +
+                                    " sides=" + std::to_string(mc.sides.size()));
+    }
+
+    // --- calls (controlplane/b2bua) --------------------------------------------------------------
+    std::unique_ptr<sbc::b2bua::B2bua> b2bua;
+    std::unique_ptr<sbc::b2bua::DestinationMonitor> monitor;
+    // The policy snapshot calls are routed with (policy: files:), loaded at start and swapped on
+    // SIGHUP; calls keep the snapshot they started with.
+    sbc::policy::PolicyPtr currentPolicy;
+    if (!cfg->policyFiles.empty()) {
+        auto compiled = sbc::policy::compilePolicy(cfg->policyFiles);
+        for (const auto& d : compiled.diagnostics) {
+            std::fprintf(stderr, "%s\n", d.text.c_str());
+        }
+        if (!compiled.policy) {
             return 1;
         }
-        mediaClient->start();
+        currentPolicy = compiled.policy;
+        sbc::log::info("policy_loaded", "files=" + std::to_string(cfg->policyFiles.size()));
     }
     if (cfg->b2bua.enabled) {
         if (!mediaClient) {
@@ -261,6 +312,25 @@ int run(const std::string& configPath) {
                     }
                     return std::string("{\"error\":\"unknown command\"}");
                 });
+            admin->addAsyncCommand("flows", [&](const std::string&, sbc::AdminServer::Reply reply) {
+                if (!mediaClient) {
+                    reply("{\"error\":\"no media relay configured\"}");
+                    return;
+                }
+                mediaClient->queryFlows([reply](bool ok, std::vector<sbc::dpapi::FlowInfo> flows) {
+                    reply(sbc::flowsJson(ok, flows));
+                });
+            });
+            admin->addAsyncCommand("stats", [&](const std::string&, sbc::AdminServer::Reply reply) {
+                if (!mediaClient) {
+                    reply("{\"error\":\"no media relay configured\"}");
+                    return;
+                }
+                mediaClient->queryCounters(
+                    [&, reply](bool ok, std::vector<sbc::dpapi::Counter> counters) {
+                        reply(sbc::mediaStatsJson(*mediaClient, ok, counters));
+                    });
+            });
             sbc::log::info("admin_listening", "socket=" + sbc::log::quote(cfg->adminSocket));
         } catch (const std::exception& e) {
             sbc::log::error("admin_failed", "socket=" + sbc::log::quote(cfg->adminSocket) +
@@ -273,8 +343,16 @@ int run(const std::string& configPath) {
     if (!cfg->metricsListen.empty()) {
         try {
             metrics = std::make_unique<sbc::MetricsServer>(io, cfg->metricsListen, [&]() {
-                return sbc::metricFamilies(started, transport, server.stats(),
-                                           transactions.stats());
+                auto families =
+                    sbc::metricFamilies(started, transport, server.stats(), transactions.stats());
+                if (mediaClient) {
+                    auto media = sbc::mediaMetricFamilies(
+                        *mediaClient, dataplaneCountersFresh && mediaClient->connected()
+                                          ? dataplaneCounters
+                                          : std::vector<sbc::dpapi::Counter>{});
+                    families.insert(families.end(), media.begin(), media.end());
+                }
+                return families;
             });
             sbc::log::info("metrics_listening", "listen=" + sbc::log::quote(cfg->metricsListen));
         } catch (const std::exception& e) {
@@ -292,10 +370,11 @@ int run(const std::string& configPath) {
         if (admin) {
             admin->close();
         }
-        transport.shutdown();
+        dataplanePoll.cancel();
         if (mediaClient) {
             mediaClient->stop();
         }
+        transport.shutdown();
         io.stop();
     });
     boost::asio::signal_set hup(io, SIGHUP);
@@ -304,7 +383,19 @@ int run(const std::string& configPath) {
             if (ec) {
                 return;
             }
-            sbc::log::info("reload", "result=nothing_to_reload");
+            if (cfg->policyFiles.empty()) {
+                sbc::log::info("reload", "result=nothing_to_reload");
+            } else {
+                // Atomic: the new snapshot replaces the old one only when it compiles cleanly.
+                auto compiled = sbc::policy::compilePolicy(cfg->policyFiles);
+                if (compiled.policy) {
+                    currentPolicy = compiled.policy;
+                    sbc::log::info("reload", "result=ok");
+                } else {
+                    sbc::log::warn("reload",
+                                   "result=rejected errors=" + std::to_string(compiled.errors()));
+                }
+            }
             waitHup();
         });
     };
@@ -338,6 +429,12 @@ int main(int argc, char** argv) {
             return usageError("usage: sbc config check FILE...");
         }
         return configCheck(argc, argv, 3);
+    }
+    if (cmd == "policy") {
+        if (argc < 3 || std::strcmp(argv[2], "check") != 0) {
+            return usageError("usage: sbc policy check FILE...");
+        }
+        return policyCheck(argc, argv, 3);
     }
     if (cmd == "run") {
         std::string config;

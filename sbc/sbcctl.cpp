@@ -1,6 +1,8 @@
 // sbcctl: the operator's admin client. Talks to a running sbc over its admin Unix socket.
 //
 //   sbcctl [--socket PATH] status     counters and listeners, as JSON
+//   sbcctl [--socket PATH] flows      the data plane's live media flows, as JSON
+//   sbcctl [--socket PATH] stats      media relay counters (sbc-dataplane and sbc's client)
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -18,6 +20,8 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  status     listeners, SIP, transport and transaction counters (JSON)\n"
+    "  flows      live media flows in sbc-dataplane: addresses, latched remotes, counters\n"
+    "  stats      media relay counters: sbc-dataplane's and sbc's data-plane client\n"
     "\n"
     "options:\n"
     "  --socket PATH   the admin socket of sbc (config: admin.socket; default "
@@ -87,7 +91,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (command != "status") {
+    if (command != "status" && command != "flows" && command != "stats") {
         std::fprintf(
             stderr, "sbcctl: %s\n\n%s",
             command.empty() ? "missing command" : ("unknown command '" + command + "'").c_str(),

@@ -5,78 +5,13 @@
 #include <string_view>
 
 #include "controlplane/sip/parse_error.hpp"
+#include "sbc/json.hpp"
 #include "sbc/log.hpp"
 #include "sbc/version.hpp"
 
 namespace sbc {
 
 namespace {
-
-class Json {
-  public:
-    void open(std::string_view key = {}) {
-        sep();
-        if (!key.empty()) {
-            str(key);
-            out_ += ':';
-        }
-        out_ += '{';
-        first_ = true;
-    }
-    void close() {
-        out_ += '}';
-        first_ = false;
-    }
-    void openArray(std::string_view key) {
-        sep();
-        str(key);
-        out_ += ":[";
-        first_ = true;
-    }
-    void closeArray() {
-        out_ += ']';
-        first_ = false;
-    }
-    void num(std::string_view key, uint64_t v) {
-        sep();
-        str(key);
-        out_ += ':';
-        out_ += std::to_string(v);
-    }
-    void text(std::string_view key, std::string_view v) {
-        sep();
-        str(key);
-        out_ += ':';
-        str(v);
-    }
-    std::string take() { return std::move(out_); }
-
-  private:
-    void sep() {
-        if (!first_) {
-            out_ += ',';
-        }
-        first_ = false;
-    }
-    void str(std::string_view s) {
-        out_ += '"';
-        for (char c : s) {
-            if (c == '"' || c == '\\') {
-                out_ += '\\';
-                out_ += c;
-            } else if (static_cast<unsigned char>(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out_ += buf;
-            } else {
-                out_ += c;
-            }
-        }
-        out_ += '"';
-    }
-    std::string out_;
-    bool first_ = true;
-};
 
 std::string snake(std::string_view s) {
     std::string out;

@@ -326,32 +326,31 @@ void MediaClient::connect() {
     socket_.close(ec);
     socket_ = SeqSocket::socket(io_);
     auto alive = alive_;
-    socket_.async_connect(unixEndpoint(config_.socketPath),
-                          [this, alive](const boost::system::error_code& err) {
-                              if (!*alive || stopped_) {
-                                  return;
-                              }
-                              if (err) {
-                                  ++stats_.connectFailures;
-                                  scheduleReconnect();
-                                  return;
-                              }
-                              open_ = true;
-                              read();
-                              generation_ = std::max(generation_ + 1, wallMicros());
-                              send(dp::Hello{generation_}, [this](const dp::Message* reply) {
-                                  const auto* r =
-                                      reply ? std::get_if<dp::HelloReply>(reply) : nullptr;
-                                  if (r == nullptr || r->generation != generation_) {
-                                      onDisconnected("hello refused");
-                                      return;
-                                  }
-                                  bootId_ = r->bootId;
-                                  ready_ = true;
-                                  ++stats_.connects;
-                                  resync();
-                              });
-                          });
+    socket_.async_connect(
+        unixEndpoint(config_.socketPath), [this, alive](const boost::system::error_code& err) {
+            if (!*alive || stopped_) {
+                return;
+            }
+            if (err) {
+                ++stats_.connectFailures;
+                scheduleReconnect();
+                return;
+            }
+            open_ = true;
+            read();
+            generation_ = std::max(generation_ + 1, wallMicros());
+            send(dp::Hello{generation_}, [this](const dp::Message* reply) {
+                const auto* r = reply ? std::get_if<dp::HelloReply>(reply) : nullptr;
+                if (r == nullptr || r->generation != generation_) {
+                    onDisconnected("hello refused");
+                    return;
+                }
+                bootId_ = r->bootId;
+                ready_ = true;
+                ++stats_.connects;
+                resync();
+            });
+        });
 }
 
 void MediaClient::scheduleReconnect() {

@@ -17,8 +17,8 @@
 //
 // Threading: owned by the io_context thread; every member is called there, and the completion
 // handlers of the socket run there too.
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/generic/seq_packet_protocol.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>

@@ -4,33 +4,47 @@
 
 namespace sbc::policy {
 
-bool Cidr::contains(const boost::asio::ip::address& a) const {
-    if (a.is_v4() != network.is_v4()) {
+namespace {
+
+bool filtersMatch(const Trunk& t, std::uint16_t sourcePort, Transport transport) {
+    if (t.transport && *t.transport != transport) {
         return false;
     }
-    auto cmp = [this](const auto& x, const auto& y) {
-        int bits = prefixLength;
-        for (size_t i = 0; i < x.size() && bits > 0; ++i, bits -= 8) {
-            unsigned mask = bits >= 8 ? 0xffu : (0xffu << (8 - bits)) & 0xffu;
-            if ((x[i] & mask) != (y[i] & mask)) {
-                return false;
-            }
+    return !(t.sourcePort && *t.sourcePort != sourcePort);
+}
+
+}  // namespace
+
+void PolicySnapshot::compile() {
+    std::vector<std::pair<Cidr, std::int32_t>> entries;
+    trunkByName_.clear();
+    for (std::size_t i = 0; i < trunks.size(); ++i) {
+        trunkByName_.emplace(trunks[i].name, i);
+        for (const Cidr& c : trunks[i].sources) {
+            entries.emplace_back(c, static_cast<std::int32_t>(i));
         }
-        return true;
-    };
-    if (a.is_v4()) {
-        return cmp(a.to_v4().to_bytes(), network.to_v4().to_bytes());
     }
-    return cmp(a.to_v6().to_bytes(), network.to_v6().to_bytes());
+    sourceEntries_ = entries.size();
+    trunkSources_.build(entries);
+    compiled_ = true;
 }
 
 const Trunk* PolicySnapshot::inboundTrunk(const boost::asio::ip::address& source,
                                           std::uint16_t sourcePort, Transport transport) const {
-    for (const Trunk& t : trunks) {
-        if (t.transport && *t.transport != transport) {
-            continue;
+    if (compiled_) {
+        std::int32_t i = trunkSources_.lookup(source);
+        if (i == CidrTable::kNone) {
+            return nullptr;
         }
-        if (t.sourcePort && *t.sourcePort != sourcePort) {
+        const Trunk& first = trunks[static_cast<std::size_t>(i)];
+        if (filtersMatch(first, sourcePort, transport)) {
+            return &first;
+        }
+        // The first trunk listing the source filters on transport or port: fall back to the
+        // definition (rare: only for sources shared by trunks that differ by port/transport).
+    }
+    for (const Trunk& t : trunks) {
+        if (!filtersMatch(t, sourcePort, transport)) {
             continue;
         }
         if (std::any_of(t.sources.begin(), t.sources.end(),
@@ -42,6 +56,10 @@ const Trunk* PolicySnapshot::inboundTrunk(const boost::asio::ip::address& source
 }
 
 const Trunk* PolicySnapshot::trunk(std::string_view name) const {
+    if (compiled_) {
+        auto it = trunkByName_.find(std::string(name));
+        return it == trunkByName_.end() ? nullptr : &trunks[it->second];
+    }
     for (const Trunk& t : trunks) {
         if (t.name == name) {
             return &t;

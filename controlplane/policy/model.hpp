@@ -13,17 +13,93 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
+
+#include "controlplane/policy/cidr.hpp"
+#include "controlplane/policy/cidr_table.hpp"
 
 namespace sbc::policy {
 
 enum class Transport : std::uint8_t { Udp, Tcp, Tls };
 
-struct Cidr {
-    boost::asio::ip::address network;  // host bits zero
-    std::uint8_t prefixLength = 0;     // 0..32 (IPv4) or 0..128 (IPv6)
+// Cidr lives in cidr.hpp (parsing and matching).
 
-    bool contains(const boost::asio::ip::address& a) const;
+// --- ACLs (policies/README.md "acl") ---------------------------------------------------------
+
+enum class AclAction : std::uint8_t { Allow, Deny };
+// What a deny does: answer 403 (stateless) or drop silently (counted).
+enum class DenyResponse : std::uint8_t { Reject, Drop };
+
+// A regex as written plus its compiled form.
+struct Pattern {
+    std::string source;
+    std::regex regex;
+};
+
+// One ordered ACL rule: every condition present must hold (absent conditions match anything).
+struct AclRule {
+    std::string name;   // optional label, for messages and `sbc policy check`
+    std::string where;  // "FILE:LINE:COL" of the rule, for messages
+    AclAction action = AclAction::Deny;
+    DenyResponse response = DenyResponse::Reject;
+    std::vector<Cidr> sources;
+    CidrTable sourceSet;                      // compiled `sources`
+    std::vector<std::string> methods;         // upper case; empty: any
+    std::optional<Pattern> userAgent;         // searched, case-insensitive
+    std::optional<Pattern> fromUser;          // full match on the From URI user
+    std::optional<Pattern> toUser;            // full match on the To URI user
+    std::optional<Pattern> ruriUser;          // full match on the Request-URI user
+    std::vector<std::string> numberPrefixes;  // sorted; Request-URI user starts with one
+
+    bool sourceOnly() const {
+        return methods.empty() && !userAgent && !fromUser && !toUser && !ruriUser &&
+               numberPrefixes.empty();
+    }
+};
+
+struct Acl {
+    bool present = false;
+    std::vector<AclRule> rules;  // first match wins
+    AclAction defaultAction = AclAction::Allow;
+    DenyResponse defaultResponse = DenyResponse::Reject;
+    // Compiled: address -> index of the first rule whose sources contain it (rules without
+    // sources contain every address). Lets the source alone decide before parsing.
+    CidrTable firstRule;
+};
+
+// --- rate limits, bans, overload ----------------------------------------------------------
+
+struct Rate {
+    double perSecond = 0;  // 0: unlimited
+    double burst = 0;
+};
+
+enum class UnknownSourceAction : std::uint8_t { Allow, Reject, Drop };
+
+struct Limits {
+    Rate requests;                    // every request from one source address
+    Rate invite;                      // INVITEs from one source address
+    Rate reg;                         // REGISTERs from one source address
+    std::uint32_t tableSize = 65536;  // per-source entries kept (bounded; oldest evicted)
+    int retryAfterSeconds = 5;        // Retry-After of every policy 503
+    UnknownSourceAction unknownSource = UnknownSourceAction::Drop;
+};
+
+struct BanPolicy {
+    bool enabled = true;
+    std::chrono::seconds window{60};
+    std::chrono::seconds duration{3600};
+    std::uint32_t authFailures = 5;  // 401/407 answered within the window (0: off)
+    std::uint32_t unknownUser = 10;  // 404 answered within the window (0: off)
+    std::uint32_t maxBans = 100000;
+    bool exemptTrunks = true;  // sources of a trunk are never banned automatically
+    std::vector<std::string> scannerUserAgents;  // lower case; substring match bans at once
+};
+
+struct Overload {
+    std::uint64_t maxTransactions = 0;  // active server transactions; new INVITEs past it: 503
+    std::uint64_t maxCalls = 0;         // concurrent calls (CallSlots); 0: unlimited
 };
 
 // A next hop of a trunk (RFC 3263 resolution is not done: host is an IP literal or a name the
@@ -81,6 +157,10 @@ struct Trunk {
 
     // Name of an entry in the secrets file (digest credentials towards this trunk); empty: none.
     std::string credentials;
+
+    // Added by the policy loader.
+    std::string where;  // "FILE:LINE:COL" of the definition
+    Acl acl;            // checked after the global ACL for requests from this trunk
 };
 
 struct Route {
@@ -90,6 +170,7 @@ struct Route {
     std::optional<std::regex> userRegex;  // full match on the Request-URI user
     std::string regexSource;              // the regex as written, for messages
     std::string targetTrunk;
+    std::string where;  // "FILE:LINE:COL" of the definition
 };
 
 class PolicySnapshot {
@@ -103,6 +184,23 @@ class PolicySnapshot {
     const Trunk* trunk(std::string_view name) const;
     // The first route matching the inbound trunk and the Request-URI user; nullptr if none.
     const Route* route(const Trunk& from, std::string_view user) const;
+
+    // Added by the policy loader (policies/README.md).
+    std::vector<std::string> files;  // the files it was compiled from
+    Acl acl;                         // global ACL
+    Limits limits;
+    BanPolicy bans;
+    Overload overload;
+
+    // Compiled lookups (built by compile(); the public vectors above stay the source of truth).
+    void compile();
+    std::size_t sourceEntries() const noexcept { return sourceEntries_; }
+
+  private:
+    CidrTable trunkSources_;  // address -> index of the first trunk listing it
+    std::unordered_map<std::string, std::size_t> trunkByName_;
+    std::size_t sourceEntries_ = 0;
+    bool compiled_ = false;
 };
 
 using PolicyPtr = std::shared_ptr<const PolicySnapshot>;

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""Calls with media through sbc and sbc-dataplane, end to end, in network namespaces (netns.py):
+
+  sipp UAC (outside, plays G.711 RTP) -> sbc -> sipp UAS (inside, echoes RTP) and back.
+
+Checks: every call completes (sipp's own count); RTP reaches the inside from sbc's inside media
+address and the echo comes back to the outside from sbc's outside media address, for every call;
+the data plane's flows are all gone after the calls (released at BYE); tshark captures on both
+sides show no address, Call-ID, tag, branch or internal header of one side on the other.
+With --demo: one narrated call (used by scripts/demo.sh).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from e2e_util import check, finish
+from netns import IN_MEDIA, IN_PEER, IN_SBC, OUT_MEDIA, OUT_PEER, OUT_SBC, Topology
+from pcap_util import udp_packets
+
+UAC_MEDIA_PORT = 16000
+UAS_MEDIA_PORT = 18000
+CALLED = "+4930555000"
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def wait_for(cond, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    print(f"timed out waiting for {what}")
+    return False
+
+
+def sbcctl(args, work, command):
+    r = subprocess.run([args.sbcctl, "--socket", os.path.join(work, "admin.sock"), command],
+                       capture_output=True, text=True, timeout=10)
+    try:
+        return json.loads(r.stdout)
+    except json.JSONDecodeError:
+        return {}
+
+
+def configs(work):
+    dp = write(os.path.join(work, "dataplane.yaml"), f"""
+eal: [-l, "0", --no-huge, -m, "256", --no-pci, --no-shconf, --no-telemetry, --log-level=error]
+interfaces:
+  - {{name: outside, device: "net_af_packet0,iface=o-sbc", addresses: [{OUT_MEDIA}/24]}}
+  - {{name: inside, device: "net_af_packet1,iface=i-sbc", addresses: [{IN_MEDIA}/24]}}
+control: {{socket: {work}/dataplane.sock}}
+flows: {{capacity: 20000, idle_timeout_ms: 120000}}
+""")
+    policy = write(os.path.join(work, "policy.yaml"), f"""
+version: 1
+trunks:
+  - name: carrier
+    side: outside
+    sources: [{OUT_PEER}/32]
+    destinations: [{{host: {OUT_PEER}, port: 5060, transport: udp}}]
+  - name: core
+    side: inside
+    sources: [{IN_PEER}/32]
+    destinations: [{{host: {IN_PEER}, port: 5060, transport: udp}}]
+routes:
+  - {{name: carrier-to-core, from: [carrier], target: core}}
+  - {{name: core-to-carrier, from: [core], target: carrier}}
+""")
+    sbc = write(os.path.join(work, "sbc.yaml"), f"""
+listeners:
+  - {{name: outside-udp, side: outside, transport: udp, address: {OUT_SBC}, port: 5060}}
+  - {{name: inside-udp, side: inside, transport: udp, address: {IN_SBC}, port: 5060}}
+media:
+  dataplane_socket: {work}/dataplane.sock
+  sides:
+    outside: {{address: {OUT_MEDIA}, ports: [20000, 29999]}}
+    inside: {{address: {IN_MEDIA}, ports: [30000, 39999]}}
+policy: {{files: [{policy}]}}
+b2bua: {{cdr_file: {work}/cdr.jsonl}}
+admin: {{socket: {work}/admin.sock}}
+""")
+    return dp, sbc
+
+
+def sip_texts(pcap):
+    """Every SIP message (text) in a capture."""
+    out = []
+    for src, sport, dst, dport, payload in udp_packets(pcap):
+        if sport == 5060 or dport == 5060:
+            out.append((src, dst, payload.decode("utf-8", "replace")))
+    return out
+
+
+def identifiers(messages):
+    """Call-IDs, tags and branches seen in SIP messages."""
+    ids = set()
+    for _, _, text in messages:
+        ids.update(re.findall(r"(?im)^(?:Call-ID|i)\s*:\s*(\S+)", text))
+        ids.update(re.findall(r";tag=([^;>\s]+)", text))
+        ids.update(re.findall(r";branch=([^;>\s]+)", text))
+    return {i for i in ids if len(i) >= 6}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sbc", required=True)
+    ap.add_argument("--sbcctl", required=True)
+    ap.add_argument("--dataplane", required=True)
+    ap.add_argument("--scenarios", required=True)
+    ap.add_argument("--calls", type=int, default=1000)
+    ap.add_argument("--rate", type=int, default=25)
+    ap.add_argument("--demo", action="store_true")
+    ap.add_argument("--prefix", default="sbcm-")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("needs root (network namespaces)")
+        return 77
+    calls = 1 if args.demo else args.calls
+    work = tempfile.mkdtemp(prefix="sbc-call-")
+    procs = []
+    topo = Topology(args.prefix)
+    try:
+        with topo:
+            dp_cfg, sbc_cfg = configs(work)
+            log = lambda name: open(os.path.join(work, name), "w")
+            dp = topo.popen(topo.sbc, args.dataplane, "--config", dp_cfg,
+                            stdout=log("dataplane.log"), stderr=subprocess.STDOUT)
+            procs.append(dp)
+            check(wait_for(lambda: os.path.exists(os.path.join(work, "dataplane.sock")), 30,
+                           "the data plane's control socket"), "sbc-dataplane started")
+            sbc = topo.popen(topo.sbc, args.sbc, "run", "--config", sbc_cfg,
+                             stdout=log("sbc.log"), stderr=subprocess.STDOUT)
+            procs.append(sbc)
+            check(wait_for(lambda: sbcctl(args, work, "stats").get("dataplane", {}).get("connected"),
+                           30, "sbc connected to sbc-dataplane"), "sbc connected to sbc-dataplane")
+
+            caps = {}
+            for ns, dev, name in ((topo.out, "o-peer", "outside"), (topo.inside, "i-peer", "inside")):
+                path = os.path.join(work, name + ".pcap")
+                caps[name] = (path, topo.popen(ns, "tshark", "-q", "-i", dev, "-F", "pcap", "-w", path,
+                                               "-f", "udp", stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL))
+                procs.append(caps[name][1])
+            for name, (path, _) in caps.items():
+                wait_for(lambda: os.path.exists(path) and os.path.getsize(path) >= 24, 15,
+                         f"tshark on {name}")
+            time.sleep(1.0)  # tshark opens the capture file before the interface
+
+            uas = topo.popen(topo.inside, "sipp", "-sf", os.path.join(args.scenarios, "call_uas_echo.xml"),
+                             "-i", IN_PEER, "-p", "5060", "-mi", IN_PEER, "-mp", str(UAS_MEDIA_PORT),
+                             "-rtp_echo", "-nostdin",
+                             stdout=log("uas.log"), stderr=subprocess.STDOUT)
+            procs.append(uas)
+            time.sleep(0.5)
+            if args.demo:
+                print(f"== a call from the carrier ({OUT_PEER}) through sbc ({OUT_SBC} / {IN_SBC}) "
+                      f"to the core ({IN_PEER}), 7 s of G.711 audio echoed back")
+            uac_cmd = ["sipp", f"{OUT_SBC}:5060", "-sf", os.path.join(args.scenarios, "call_uac_audio.xml"),
+                       "-s", CALLED, "-i", OUT_PEER, "-p", "5060", "-mi", OUT_PEER,
+                       "-mp", str(UAC_MEDIA_PORT), "-m", str(calls), "-r", str(args.rate),
+                       "-l", str(max(10, args.rate * 12)), "-nostdin", "-timeout", "600s",
+                       "-timeout_error", "-trace_stat", "-stf", os.path.join(work, "uac_stat.csv")]
+            t0 = time.time()
+            uac = topo.run(topo.out, *uac_cmd, capture_output=True, text=True, timeout=900)
+            elapsed = time.time() - t0
+            with open(os.path.join(work, "uac.log"), "w") as f:
+                f.write(uac.stdout + uac.stderr)
+            ok = re.search(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", uac.stdout)
+            bad = re.search(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", uac.stdout)
+            succeeded = int(ok.group(1)) if ok else -1
+            failed = int(bad.group(1)) if bad else -1
+            check(uac.returncode == 0 and succeeded == calls and failed == 0,
+                  f"{calls} call(s) through sbc: {succeeded} successful, {failed} failed "
+                  f"(sipp exit {uac.returncode}, {elapsed:.0f} s)")
+
+            check(wait_for(lambda: sbcctl(args, work, "flows").get("count") == 0, 10, "flows released"),
+                  "every flow removed from the data plane after BYE")
+            stats = sbcctl(args, work, "stats")
+            counters = stats.get("dataplane", {}).get("counters", {})
+            print("   data-plane counters:", {k: v for k, v in counters.items() if v})
+            time.sleep(1.0)
+            for _, p in caps.values():
+                p.send_signal(signal.SIGINT)
+            for _, p in caps.values():
+                p.wait(timeout=20)
+
+            # Media: for every call, RTP left sbc on both sides (relay both ways).
+            out_pkts = list(udp_packets(caps["outside"][0]))
+            in_pkts = list(udp_packets(caps["inside"][0]))
+            to_core = [p for p in in_pkts if p[0] == IN_MEDIA and p[2] == IN_PEER and p[3] == UAS_MEDIA_PORT]
+            back_out = [p for p in out_pkts if p[0] == OUT_MEDIA and p[2] == OUT_PEER and p[3] == UAC_MEDIA_PORT]
+            sent = [p for p in out_pkts if p[0] == OUT_PEER and p[2] == OUT_MEDIA]
+            check(len({p[1] for p in to_core}) == calls,
+                  f"RTP relayed to the core from {len({p[1] for p in to_core})} relay port(s) "
+                  f"(one per call), {len(to_core)} packets")
+            check(len({p[1] for p in back_out}) == calls,
+                  f"echoed RTP relayed back to the carrier from {len({p[1] for p in back_out})} relay port(s), "
+                  f"{len(back_out)} packets")
+            check(len(sent) > 0 and len(back_out) >= 0.99 * len(sent),
+                  f"{len(back_out)} of {len(sent)} RTP packets came back (>= 99%)")
+
+            # Topology hiding: nothing of one side in the other side's SIP.
+            out_sip, in_sip = sip_texts(caps["outside"][0]), sip_texts(caps["inside"][0])
+            check(len(out_sip) >= 5 * calls and len(in_sip) >= 5 * calls,
+                  f"captured {len(out_sip)} SIP messages outside, {len(in_sip)} inside")
+            out_text = "\n".join(t for _, _, t in out_sip)
+            in_text = "\n".join(t for _, _, t in in_sip)
+            for needle in (IN_PEER, IN_SBC, IN_MEDIA, "10.10.0.", "core-pbx-internal", "X-Internal-Route"):
+                check(needle not in out_text, f"outside capture has no '{needle}'")
+            for needle in (OUT_PEER, OUT_SBC, OUT_MEDIA, "192.0.2.", "carrier-uac", "X-Carrier-Secret"):
+                check(needle not in in_text, f"inside capture has no '{needle}'")
+            in_ids, out_ids = identifiers(in_sip), identifiers(out_sip)
+            leaked_in = sorted(i for i in in_ids if i in out_text)
+            leaked_out = sorted(i for i in out_ids if i in in_text)
+            check(in_ids and not leaked_in,
+                  f"no inside Call-ID/tag/branch outside ({len(in_ids)} checked; leaked: {leaked_in[:3]})")
+            check(out_ids and not leaked_out,
+                  f"no outside Call-ID/tag/branch inside ({len(out_ids)} checked; leaked: {leaked_out[:3]})")
+            cdr = os.path.join(work, "cdr.jsonl")
+            lines = open(cdr).read().splitlines() if os.path.exists(cdr) else []
+            check(len(lines) == calls, f"{len(lines)} CDR line(s) for {calls} call(s)")
+            if args.demo and lines:
+                print("== the CDR of the call:\n" + lines[0])
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        if os.environ.get("KEEP_WORK"):
+            print("work dir:", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
