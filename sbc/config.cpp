@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <set>
 
 namespace sbc {
@@ -159,7 +160,7 @@ class Loader {
         }
         Config cfg;
         cfg.path = path_;
-        onlyKeys(root, {"listeners", "sip", "transport", "timers", "admin", "metrics"},
+        onlyKeys(root, {"listeners", "sip", "transport", "timers", "admin", "metrics", "policy"},
                  "configuration");
         const YAML::Node ls = root["listeners"];
         if (!ls || !ls.IsSequence() || ls.size() == 0) {
@@ -262,6 +263,21 @@ class Loader {
                 if (!hostOk || !portOk) {
                     error(m["listen"].Mark(),
                           "listen must be ADDRESS:PORT, e.g. 127.0.0.1:9360 or [::1]:9360");
+                }
+            }
+        }
+        // --- policy files (controlplane/policy) ---
+        if (const YAML::Node p = root["policy"]) {
+            if (!p.IsSequence() || p.size() == 0) {
+                error(p.Mark(), "'policy' must be a non-empty list of policy files");
+            } else {
+                std::filesystem::path base = std::filesystem::path(path_).parent_path();
+                for (const auto& f : p) {
+                    std::string file;
+                    if (string(f, file, "policy file")) {
+                        std::filesystem::path fp(file);
+                        cfg.policyFiles.push_back(fp.is_absolute() ? file : (base / fp).string());
+                    }
                 }
             }
         }

@@ -56,6 +56,9 @@ struct Config {
     TimerSettings timers;
     std::string adminSocket;    // empty: no admin socket
     std::string metricsListen;  // "127.0.0.1:9360"; empty: no metrics listener
+    // Policy files (controlplane/policy, policies/README.md); relative paths are resolved against
+    // the configuration file's directory. Empty: no policy gate.
+    std::vector<std::string> policyFiles;
 };
 
 struct ConfigError {
