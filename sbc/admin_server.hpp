@@ -16,8 +16,12 @@ class AdminServer {
   public:
     // Returns the JSON answer for a command, or an error JSON.
     using Handler = std::function<std::string(const std::string& command)>;
+    // For commands answered later (reload): call `reply` once, on the io_context thread.
+    using AsyncHandler =
+        std::function<void(const std::string& command, std::function<void(std::string)> reply)>;
 
     AdminServer(boost::asio::io_context& io, std::string path, Handler handler);
+    AdminServer(boost::asio::io_context& io, std::string path, AsyncHandler handler);
     ~AdminServer();
     AdminServer(const AdminServer&) = delete;
     AdminServer& operator=(const AdminServer&) = delete;

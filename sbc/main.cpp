@@ -15,6 +15,8 @@
 
 #include "controlplane/core/sip_server.hpp"
 #include "controlplane/policy/compile.hpp"
+#include "controlplane/policy/gate.hpp"
+#include "controlplane/policy/reloader.hpp"
 #include "controlplane/transaction/timer_service.hpp"
 #include "controlplane/transaction/transaction_layer.hpp"
 #include "controlplane/transport/transport_layer.hpp"
@@ -22,6 +24,7 @@
 #include "sbc/config.hpp"
 #include "sbc/log.hpp"
 #include "sbc/metrics.hpp"
+#include "sbc/policy_admin.hpp"
 #include "sbc/status.hpp"
 #include "sbc/version.hpp"
 
@@ -40,7 +43,7 @@ constexpr const char* kUsage =
     "  version                  print the version\n"
     "  --help                   print this help\n"
     "\n"
-    "Signals: SIGTERM or SIGINT stop sbc; SIGHUP is logged (no policy files to reload yet).\n";
+    "Signals: SIGTERM or SIGINT stop sbc; SIGHUP reloads the policy files (as sbcctl reload).\n";
 
 int usageError(const std::string& msg) {
     std::fprintf(stderr, "sbc: %s\n\n%s", msg.c_str(), kUsage);
@@ -134,6 +137,50 @@ int run(const std::string& configPath) {
     serverConfig.limits.maxHeaderBytes = cfg->sip.maxHeaderBytes;
     serverConfig.serverHeader = cfg->sip.serverHeader;
     sbc::core::SipServer server(transport, transactions, serverConfig);
+
+    // --- policy gate (controlplane/policy) ---
+    std::unique_ptr<sbc::policy::LocalBanStore> banStore;
+    std::unique_ptr<sbc::policy::PolicyGate> gate;
+    std::unique_ptr<sbc::policy::PolicyReloader> reloader;
+    if (!cfg->policyFiles.empty()) {
+        auto res = sbc::policy::compilePolicy(cfg->policyFiles);
+        for (const auto& d : res.diagnostics) {
+            std::fprintf(stderr, "%s\n", d.text.c_str());
+        }
+        if (!res.policy) {
+            return 1;
+        }
+        banStore = std::make_unique<sbc::policy::LocalBanStore>(res.policy->bans.maxBans);
+        gate = std::make_unique<sbc::policy::PolicyGate>(res.policy, *banStore,
+                                                         sbc::policy::GateClock::system(),
+                                                         &transactions.stats().serverActive);
+        gate->onBan = [](const sbc::policy::BanRecord& b) {
+            sbc::log::warn("banned", "address=" + b.address + " reason=" + b.reason +
+                                         " seconds=" + std::to_string(b.untilUnix - b.sinceUnix));
+        };
+        server.setGate(gate.get());
+        reloader = std::make_unique<sbc::policy::PolicyReloader>(io, *gate, cfg->policyFiles);
+        sbc::log::info("policy_loaded", "files=" + std::to_string(cfg->policyFiles.size()) +
+                                            " trunks=" + std::to_string(res.policy->trunks.size()) +
+                                            " routes=" + std::to_string(res.policy->routes.size()));
+    }
+    auto reloadPolicy = [&](std::function<void(std::string)> reply) {
+        if (!reloader) {
+            sbc::log::info("reload", "result=nothing_to_reload");
+            reply("{\"error\":\"no policy files configured\"}");
+            return;
+        }
+        reloader->reload([reply](const sbc::policy::ReloadOutcome& out) {
+            for (const auto& d : out.diagnostics) {
+                sbc::log::warn("policy_diagnostic", "text=" + sbc::log::quote(d.text));
+            }
+            sbc::log::info("reload", std::string("result=") + (out.ok ? "ok" : "refused") +
+                                         " compile_seconds=" + std::to_string(out.compileSeconds) +
+                                         " swap_seconds=" + std::to_string(out.swapSeconds));
+            reply(sbc::reloadJson(out));
+        });
+    };
+    // --- end policy gate ---
     transport.setReceiveHandler(
         [&server](const sbc::transport::InboundMessage& in) { server.onMessage(in); });
 
@@ -157,13 +204,37 @@ int run(const std::string& configPath) {
     if (!cfg->adminSocket.empty()) {
         try {
             admin = std::make_unique<sbc::AdminServer>(
-                io, cfg->adminSocket, [&](const std::string& command) {
-                    if (command == "status") {
-                        return sbc::statusJson(started, transport, ids, server.stats(),
-                                               transactions.stats());
-                    }
-                    return std::string("{\"error\":\"unknown command\"}");
-                });
+                io, cfg->adminSocket,
+                sbc::AdminServer::AsyncHandler(
+                    [&](const std::string& command, std::function<void(std::string)> reply) {
+                        if (command == "status") {
+                            reply(sbc::statusJson(started, transport, ids, server.stats(),
+                                                  transactions.stats()));
+                            return;
+                        }
+                        // --- policy commands ---
+                        if (command == "reload") {
+                            reloadPolicy(std::move(reply));
+                            return;
+                        }
+                        if (gate && (command == "bans" || command == "bans list")) {
+                            reply(sbc::bansJson(*gate));
+                            return;
+                        }
+                        if (gate && command.rfind("bans lift ", 0) == 0) {
+                            reply(sbc::liftJson(*gate, command.substr(10)));
+                            return;
+                        }
+                        if (gate && command == "policy") {
+                            reply(sbc::policyStatusJson(*gate));
+                            return;
+                        }
+                        if (!gate && (command.rfind("bans", 0) == 0 || command == "policy")) {
+                            reply("{\"error\":\"no policy files configured\"}");
+                            return;
+                        }
+                        reply("{\"error\":\"unknown command\"}");
+                    }));
             sbc::log::info("admin_listening", "socket=" + sbc::log::quote(cfg->adminSocket));
         } catch (const std::exception& e) {
             sbc::log::error("admin_failed", "socket=" + sbc::log::quote(cfg->adminSocket) +
@@ -176,8 +247,12 @@ int run(const std::string& configPath) {
     if (!cfg->metricsListen.empty()) {
         try {
             metrics = std::make_unique<sbc::MetricsServer>(io, cfg->metricsListen, [&]() {
-                return sbc::metricFamilies(started, transport, server.stats(),
-                                           transactions.stats());
+                auto families =
+                    sbc::metricFamilies(started, transport, server.stats(), transactions.stats());
+                if (gate) {
+                    sbc::appendPolicyFamilies(families, *gate);
+                }
+                return families;
             });
             sbc::log::info("metrics_listening", "listen=" + sbc::log::quote(cfg->metricsListen));
         } catch (const std::exception& e) {
@@ -204,7 +279,7 @@ int run(const std::string& configPath) {
             if (ec) {
                 return;
             }
-            sbc::log::info("reload", "result=nothing_to_reload");
+            reloadPolicy([](const std::string&) {});
             waitHup();
         });
     };
