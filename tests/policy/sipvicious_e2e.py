@@ -32,19 +32,28 @@ end = time.time() + float(sys.argv[1])
 while time.time() < end:
     method = "OPTIONS" if sent %% 2 else "INVITE"
     cid = "%%016x@trunk" %% random.getrandbits(64)
-    s.sendto(request(method, "+4930%%d" %% sent, s.getsockname(), %(port)d, call_id=cid,
-                     host=%(host)r, ua="carrier-sbc/1.0"), (%(host)r, %(port)d))
+    msg = request(method, "+4930%%d" %% sent, s.getsockname(), %(port)d, call_id=cid,
+                  host=%(host)r, ua="carrier-sbc/1.0")
     sent += 1
-    try:
-        while True:
-            data = s.recv(65535)
-            code = int(data.split(b" ", 2)[1])
-            if cid.encode() in data and code >= 200:
-                ok = (method == "OPTIONS" and code == 200) or (method == "INVITE" and code == 404)
-                answered += 1 if ok else 0
-                break
-    except socket.timeout:
-        pass
+    # Retransmit like an RFC 3261 UAC over UDP (timer A: 0.5 s, doubling) until answered.
+    s.settimeout(0.5)
+    for attempt in range(4):
+        s.sendto(msg, (%(host)r, %(port)d))
+        got = False
+        try:
+            while True:
+                data = s.recv(65535)
+                code = int(data.split(b" ", 2)[1])
+                if cid.encode() in data and code >= 200:
+                    ok = (method == "OPTIONS" and code == 200) or (method == "INVITE" and code == 404)
+                    answered += 1 if ok else 0
+                    got = True
+                    break
+        except socket.timeout:
+            pass
+        if got:
+            break
+        s.settimeout(0.5 * 2 ** (attempt + 1))
     time.sleep(0.05)
 print(sent, answered)
 """
