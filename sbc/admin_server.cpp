@@ -18,7 +18,7 @@ namespace asio = boost::asio;
 using Local = asio::local::stream_protocol;
 
 struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
-    Impl(asio::io_context& io, std::string p, Handler h)
+    Impl(asio::io_context& io, std::string p, AsyncHandler h)
         : io(io), path(std::move(p)), handler(std::move(h)), acceptor(io) {}
 
     void start() {
@@ -75,20 +75,24 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
                 while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
                     line.pop_back();
                 }
+                // The answer may take a while (reload compiles on a worker): allow it 120 s.
+                s->timer.expires_after(std::chrono::seconds(120));
+                s->timer.async_wait([s](boost::system::error_code timerEc) {
+                    if (!timerEc) {
+                        boost::system::error_code ignored;
+                        s->sock.close(ignored);
+                    }
+                });
                 auto word = self->asyncHandlers.find(line.substr(0, line.find(' ')));
-                if (word != self->asyncHandlers.end()) {
-                    word->second(line, [self, s](std::string json) { self->respond(s, json); });
-                    return;
-                }
-                self->respond(s, self->handler(line));
+                const AsyncHandler& handler =
+                    word != self->asyncHandlers.end() ? word->second : self->handler;
+                handler(line, [self, s](std::string reply) {
+                    s->reply = std::move(reply) + "\n";
+                    asio::async_write(
+                        s->sock, asio::buffer(s->reply),
+                        [self, s](boost::system::error_code, size_t) { self->finish(s); });
+                });
             });
-    }
-
-    void respond(const std::shared_ptr<Session>& s, const std::string& json) {
-        s->reply = json + "\n";
-        asio::async_write(
-            s->sock, asio::buffer(s->reply),
-            [self = shared_from_this(), s](boost::system::error_code, size_t) { self->finish(s); });
     }
 
     void finish(const std::shared_ptr<Session>& s) {
@@ -100,13 +104,20 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
 
     asio::io_context& io;
     std::string path;
-    Handler handler;
-    std::map<std::string, AsyncHandler> asyncHandlers;
+    AsyncHandler handler;
+    std::map<std::string, AsyncHandler> asyncHandlers;  // by first word of the command
     Local::acceptor acceptor;
     int clients = 0;
 };
 
 AdminServer::AdminServer(asio::io_context& io, std::string path, Handler handler)
+    : AdminServer(io, std::move(path),
+                  AsyncHandler([h = std::move(handler)](const std::string& command,
+                                                        std::function<void(std::string)> reply) {
+                      reply(h(command));
+                  })) {}
+
+AdminServer::AdminServer(asio::io_context& io, std::string path, AsyncHandler handler)
     : impl_(std::make_shared<Impl>(io, std::move(path), std::move(handler))) {
     impl_->start();
 }

@@ -17,14 +17,14 @@ class AdminServer {
   public:
     // Returns the JSON answer for a command, or an error JSON.
     using Handler = std::function<std::string(const std::string& command)>;
-
-    // For commands answered later (e.g. after asking sbc-dataplane): the handler gets the whole
-    // command line and must call `reply` exactly once, on the io_context thread.
-    using Reply = std::function<void(std::string json)>;
-    using AsyncHandler = std::function<void(const std::string& command, Reply reply)>;
+    // For commands answered later (reload): call `reply` once, on the io_context thread.
+    using AsyncHandler =
+        std::function<void(const std::string& command, std::function<void(std::string)> reply)>;
 
     AdminServer(boost::asio::io_context& io, std::string path, Handler handler);
-    // Routes commands whose first word is `word` to `handler` instead of the synchronous one.
+    AdminServer(boost::asio::io_context& io, std::string path, AsyncHandler handler);
+    using Reply = std::function<void(std::string json)>;
+    // Routes commands whose first word is `word` to `handler` instead of the main one.
     void addAsyncCommand(const std::string& word, AsyncHandler handler);
     ~AdminServer();
     AdminServer(const AdminServer&) = delete;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <set>
 
 namespace sbc {
@@ -364,16 +365,17 @@ class Loader {
         if (const YAML::Node b = root["b2bua"]) {
             b2bua(b, cfg.b2bua);
         }
+        // --- policy files (controlplane/policy) ---
         if (const YAML::Node p = root["policy"]) {
-            // policy: { files: [PATH, ...] } (the files themselves: sbc policy check)
-            if (!p.IsMap() || !p["files"] || !p["files"].IsSequence() || p["files"].size() == 0) {
-                error(p.Mark(), "policy needs 'files', a non-empty list of paths");
+            if (!p.IsSequence() || p.size() == 0) {
+                error(p.Mark(), "'policy' must be a non-empty list of policy files");
             } else {
-                onlyKeys(p, {"files"}, "policy");
-                for (const auto& f : p["files"]) {
-                    std::string path;
-                    if (string(f, path, "policy file")) {
-                        cfg.policyFiles.push_back(std::move(path));
+                std::filesystem::path base = std::filesystem::path(path_).parent_path();
+                for (const auto& f : p) {
+                    std::string file;
+                    if (string(f, file, "policy file")) {
+                        std::filesystem::path fp(file);
+                        cfg.policyFiles.push_back(fp.is_absolute() ? file : (base / fp).string());
                     }
                 }
             }

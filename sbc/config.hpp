@@ -82,8 +82,9 @@ struct Config {
     std::string metricsListen;  // "127.0.0.1:9360"; empty: no metrics listener
     MediaSettings media;
     B2buaSettings b2bua;
-    std::vector<std::string>
-        policyFiles;  // policy: {files: [...]}, compiled by controlplane/policy
+    // Policy files (controlplane/policy, policies/README.md); relative paths are resolved against
+    // the configuration file's directory. Empty: no policy gate.
+    std::vector<std::string> policyFiles;
 };
 
 struct ConfigError {

@@ -22,6 +22,8 @@
 #include "controlplane/core/sip_server.hpp"
 #include "controlplane/media/media_client.hpp"
 #include "controlplane/policy/compile.hpp"
+#include "controlplane/policy/gate.hpp"
+#include "controlplane/policy/reloader.hpp"
 #include "controlplane/transaction/timer_service.hpp"
 #include "controlplane/transaction/transaction_layer.hpp"
 #include "controlplane/transport/transport_layer.hpp"
@@ -30,6 +32,7 @@
 #include "sbc/log.hpp"
 #include "sbc/media_status.hpp"
 #include "sbc/metrics.hpp"
+#include "sbc/policy_admin.hpp"
 #include "sbc/status.hpp"
 #include "sbc/version.hpp"
 
@@ -48,7 +51,7 @@ constexpr const char* kUsage =
     "  version                  print the version\n"
     "  --help                   print this help\n"
     "\n"
-    "Signals: SIGTERM or SIGINT stop sbc; SIGHUP reloads the policy files.\n";
+    "Signals: SIGTERM or SIGINT stop sbc; SIGHUP reloads the policy files (as sbcctl reload).\n";
 
 int usageError(const std::string& msg) {
     std::fprintf(stderr, "sbc: %s\n\n%s", msg.c_str(), kUsage);
@@ -163,6 +166,50 @@ int run(const std::string& configPath) {
     serverConfig.limits.maxHeaderBytes = cfg->sip.maxHeaderBytes;
     serverConfig.serverHeader = cfg->sip.serverHeader;
     sbc::core::SipServer server(transport, transactions, serverConfig);
+
+    // --- policy gate (controlplane/policy) ---
+    std::unique_ptr<sbc::policy::LocalBanStore> banStore;
+    std::unique_ptr<sbc::policy::PolicyGate> gate;
+    std::unique_ptr<sbc::policy::PolicyReloader> reloader;
+    if (!cfg->policyFiles.empty()) {
+        auto res = sbc::policy::compilePolicy(cfg->policyFiles);
+        for (const auto& d : res.diagnostics) {
+            std::fprintf(stderr, "%s\n", d.text.c_str());
+        }
+        if (!res.policy) {
+            return 1;
+        }
+        banStore = std::make_unique<sbc::policy::LocalBanStore>(res.policy->bans.maxBans);
+        gate = std::make_unique<sbc::policy::PolicyGate>(res.policy, *banStore,
+                                                         sbc::policy::GateClock::system(),
+                                                         &transactions.stats().serverActive);
+        gate->onBan = [](const sbc::policy::BanRecord& b) {
+            sbc::log::warn("banned", "address=" + b.address + " reason=" + b.reason +
+                                         " seconds=" + std::to_string(b.untilUnix - b.sinceUnix));
+        };
+        server.setGate(gate.get());
+        reloader = std::make_unique<sbc::policy::PolicyReloader>(io, *gate, cfg->policyFiles);
+        sbc::log::info("policy_loaded", "files=" + std::to_string(cfg->policyFiles.size()) +
+                                            " trunks=" + std::to_string(res.policy->trunks.size()) +
+                                            " routes=" + std::to_string(res.policy->routes.size()));
+    }
+    auto reloadPolicy = [&](std::function<void(std::string)> reply) {
+        if (!reloader) {
+            sbc::log::info("reload", "result=nothing_to_reload");
+            reply("{\"error\":\"no policy files configured\"}");
+            return;
+        }
+        reloader->reload([reply](const sbc::policy::ReloadOutcome& out) {
+            for (const auto& d : out.diagnostics) {
+                sbc::log::warn("policy_diagnostic", "text=" + sbc::log::quote(d.text));
+            }
+            sbc::log::info("reload", std::string("result=") + (out.ok ? "ok" : "refused") +
+                                         " compile_seconds=" + std::to_string(out.compileSeconds) +
+                                         " swap_seconds=" + std::to_string(out.swapSeconds));
+            reply(sbc::reloadJson(out));
+        });
+    };
+    // --- end policy gate ---
     transport.setReceiveHandler(
         [&server](const sbc::transport::InboundMessage& in) { server.onMessage(in); });
 
@@ -224,20 +271,6 @@ int run(const std::string& configPath) {
     // --- calls (controlplane/b2bua) --------------------------------------------------------------
     std::unique_ptr<sbc::b2bua::B2bua> b2bua;
     std::unique_ptr<sbc::b2bua::DestinationMonitor> monitor;
-    // The policy snapshot calls are routed with (policy: files:), loaded at start and swapped on
-    // SIGHUP; calls keep the snapshot they started with.
-    sbc::policy::PolicyPtr currentPolicy;
-    if (!cfg->policyFiles.empty()) {
-        auto compiled = sbc::policy::compilePolicy(cfg->policyFiles);
-        for (const auto& d : compiled.diagnostics) {
-            std::fprintf(stderr, "%s\n", d.text.c_str());
-        }
-        if (!compiled.policy) {
-            return 1;
-        }
-        currentPolicy = compiled.policy;
-        sbc::log::info("policy_loaded", "files=" + std::to_string(cfg->policyFiles.size()));
-    }
     if (cfg->b2bua.enabled) {
         if (!mediaClient) {
             sbc::log::error("b2bua_failed", "error=\"b2bua needs a media: section\"");
@@ -273,10 +306,11 @@ int run(const std::string& configPath) {
             [&transport](const sbc::transaction::Target& t, std::string_view bytes) {
                 transport.send(sbc::core::outboundFor(t), bytes);
             },
-            *mediaClient, [&currentPolicy] { return currentPolicy; }, cdrWriter.get(),
-            std::move(bc));
+            *mediaClient, [&gate] { return gate ? gate->policy() : sbc::policy::PolicyPtr{}; },
+            cdrWriter.get(), std::move(bc));
         monitor = std::make_unique<sbc::b2bua::DestinationMonitor>(
-            transactions, timers, [&currentPolicy] { return currentPolicy; },
+            transactions, timers,
+            [&gate] { return gate ? gate->policy() : sbc::policy::PolicyPtr{}; },
             sideListeners(*cfg, transport, ids), cfg->sip.serverHeader);
         monitor->start();
         b2bua->setDestinationHealth(
@@ -298,20 +332,44 @@ int run(const std::string& configPath) {
     if (!cfg->adminSocket.empty()) {
         try {
             admin = std::make_unique<sbc::AdminServer>(
-                io, cfg->adminSocket, [&](const std::string& command) {
-                    if (command == "status") {
-                        std::string status = sbc::statusJson(started, transport, ids,
-                                                             server.stats(), transactions.stats());
-                        if (b2bua && !status.empty() && status.back() == '}') {
-                            status.pop_back();
-                            status += ",\"calls\":" +
-                                      sbc::b2bua::statsJson(b2bua->stats(), &monitor->stats()) +
-                                      "}";
+                io, cfg->adminSocket,
+                sbc::AdminServer::AsyncHandler(
+                    [&](const std::string& command, std::function<void(std::string)> reply) {
+                        if (command == "status") {
+                            std::string status = sbc::statusJson(
+                                started, transport, ids, server.stats(), transactions.stats());
+                            if (b2bua && !status.empty() && status.back() == '}') {
+                                status.pop_back();
+                                status += ",\"calls\":" +
+                                          sbc::b2bua::statsJson(b2bua->stats(), &monitor->stats()) +
+                                          "}";
+                            }
+                            reply(status);
+                            return;
                         }
-                        return status;
-                    }
-                    return std::string("{\"error\":\"unknown command\"}");
-                });
+                        // --- policy commands ---
+                        if (command == "reload") {
+                            reloadPolicy(std::move(reply));
+                            return;
+                        }
+                        if (gate && (command == "bans" || command == "bans list")) {
+                            reply(sbc::bansJson(*gate));
+                            return;
+                        }
+                        if (gate && command.rfind("bans lift ", 0) == 0) {
+                            reply(sbc::liftJson(*gate, command.substr(10)));
+                            return;
+                        }
+                        if (gate && command == "policy") {
+                            reply(sbc::policyStatusJson(*gate));
+                            return;
+                        }
+                        if (!gate && (command.rfind("bans", 0) == 0 || command == "policy")) {
+                            reply("{\"error\":\"no policy files configured\"}");
+                            return;
+                        }
+                        reply("{\"error\":\"unknown command\"}");
+                    }));
             admin->addAsyncCommand("flows", [&](const std::string&, sbc::AdminServer::Reply reply) {
                 if (!mediaClient) {
                     reply("{\"error\":\"no media relay configured\"}");
@@ -352,6 +410,9 @@ int run(const std::string& configPath) {
                                           : std::vector<sbc::dpapi::Counter>{});
                     families.insert(families.end(), media.begin(), media.end());
                 }
+                if (gate) {
+                    sbc::appendPolicyFamilies(families, *gate);
+                }
                 return families;
             });
             sbc::log::info("metrics_listening", "listen=" + sbc::log::quote(cfg->metricsListen));
@@ -383,19 +444,7 @@ int run(const std::string& configPath) {
             if (ec) {
                 return;
             }
-            if (cfg->policyFiles.empty()) {
-                sbc::log::info("reload", "result=nothing_to_reload");
-            } else {
-                // Atomic: the new snapshot replaces the old one only when it compiles cleanly.
-                auto compiled = sbc::policy::compilePolicy(cfg->policyFiles);
-                if (compiled.policy) {
-                    currentPolicy = compiled.policy;
-                    sbc::log::info("reload", "result=ok");
-                } else {
-                    sbc::log::warn("reload",
-                                   "result=rejected errors=" + std::to_string(compiled.errors()));
-                }
-            }
+            reloadPolicy([](const std::string&) {});
             waitHup();
         });
     };

@@ -3,6 +3,8 @@
 //   sbcctl [--socket PATH] status     counters and listeners, as JSON
 //   sbcctl [--socket PATH] flows      the data plane's live media flows, as JSON
 //   sbcctl [--socket PATH] stats      media relay counters (sbc-dataplane and sbc's client)
+//   sbcctl reload                     recompile the policy files and swap them in
+//   sbcctl bans [list] | bans lift ADDR | policy
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -19,9 +21,13 @@ constexpr const char* kUsage =
     "usage: sbcctl [--socket PATH] <command>\n"
     "\n"
     "commands:\n"
-    "  status     listeners, SIP, transport and transaction counters (JSON)\n"
-    "  flows      live media flows in sbc-dataplane: addresses, latched remotes, counters\n"
-    "  stats      media relay counters: sbc-dataplane's and sbc's data-plane client\n"
+    "  status           listeners, SIP, transport and transaction counters (JSON)\n"
+    "  reload           recompile the policy files; on any error the old policy stays\n"
+    "  bans [list]      banned source addresses, with reason and expiry\n"
+    "  bans lift ADDR   lift the ban of ADDR\n"
+    "  policy           policy files and gate counters (JSON)\n"
+    "  flows            live media flows in sbc-dataplane: addresses, latched remotes, counters\n"
+    "  stats            media relay counters: sbc-dataplane's and sbc's data-plane client\n"
     "\n"
     "options:\n"
     "  --socket PATH   the admin socket of sbc (config: admin.socket; default "
@@ -68,7 +74,7 @@ int request(const std::string& path, const std::string& command) {
     }
     ::close(fd);
     std::fputs(reply.c_str(), stdout);
-    return reply.find("\"error\"") == 0 || reply.empty() ? 1 : 0;
+    return reply.rfind("{\"error\"", 0) == 0 || reply.empty() ? 1 : 0;
 }
 
 }  // namespace
@@ -84,14 +90,19 @@ int main(int argc, char** argv) {
         }
         if (a == "--socket" && i + 1 < argc) {
             path = argv[++i];
-        } else if (command.empty() && a[0] != '-') {
-            command = a;
+        } else if (a[0] != '-') {
+            command += (command.empty() ? "" : " ") + a;
         } else {
             std::fprintf(stderr, "sbcctl: unexpected argument '%s'\n\n%s", a.c_str(), kUsage);
             return 2;
         }
     }
-    if (command != "status" && command != "flows" && command != "stats") {
+    bool known = command == "status" || command == "reload" || command == "bans" ||
+                 command == "bans list" || command == "policy" || command == "flows" ||
+                 command == "stats" ||
+                 (command.rfind("bans lift ", 0) == 0 && command.size() > 10 &&
+                  command.find(' ', 10) == std::string::npos);
+    if (!known) {
         std::fprintf(
             stderr, "sbcctl: %s\n\n%s",
             command.empty() ? "missing command" : ("unknown command '" + command + "'").c_str(),

@@ -129,10 +129,43 @@ void SipServer::sendStateless(const sip::Message& req, const transport::InboundM
     countSent(reply.code);
 }
 
+// --- policy gate (controlplane/policy) --------------------------------------------------------
+bool SipServer::applyGateVerdict(const GateVerdict& v, const sip::Message& req,
+                                 const transport::InboundMessage& in) {
+    switch (v.kind) {
+        case GateVerdict::Kind::Continue:
+            return false;
+        case GateVerdict::Kind::Drop:
+            return true;
+        case GateVerdict::Kind::Reject:
+            break;
+    }
+    if (req.method() == sip::Method::Ack) {
+        return true;  // never answer an ACK (RFC 3261 §17.1.1.3)
+    }
+    Reply reply{v.code, "", {}};
+    if (v.retryAfter > 0) {
+        reply.headers.emplace_back("Retry-After", std::to_string(v.retryAfter));
+    }
+    sendStateless(req, in, reply);
+    return true;
+}
+
 void SipServer::onMessage(const transport::InboundMessage& in) {
+    GateVerdict pre;
+    if (gate_ != nullptr) {
+        pre = gate_->beforeParse(in);
+        if (pre.kind == GateVerdict::Kind::Drop) {
+            return;
+        }
+    }
+    // --- end policy gate ---
     sip::Framing framing =
         in.protocol == transport::Protocol::Udp ? sip::Framing::Datagram : sip::Framing::Stream;
     sip::Message msg = sip::Message::parse(in.bytes, config_.limits, framing);
+    if (!msg.ok() && pre.kind == GateVerdict::Kind::Reject) {
+        return;  // refused by policy: no answer to a malformed message either
+    }
     if (!msg.ok()) {
         ++stats_.parseErrors[static_cast<size_t>(msg.error())];
         onMalformed(msg, in);
@@ -140,8 +173,17 @@ void SipServer::onMessage(const transport::InboundMessage& in) {
     }
     if (msg.isRequest()) {
         ++stats_.requestsReceived;
+        if (gate_ != nullptr &&
+            applyGateVerdict(
+                pre.kind == GateVerdict::Kind::Reject ? pre : gate_->afterParse(msg, in), msg,
+                in)) {
+            return;
+        }
         onRequest(msg, in);
         return;
+    }
+    if (pre.kind == GateVerdict::Kind::Reject) {
+        return;  // a response from a refused source
     }
     ++stats_.responsesReceived;
     if (!transactions_.onResponse(msg)) {
@@ -236,6 +278,9 @@ void SipServer::onRequest(const sip::Message& req, const transport::InboundMessa
     }
     transactions_.respond(r.id, reply->code, buildReply(req, in, *reply));
     countSent(reply->code);
+    if (gate_ != nullptr) {
+        gate_->responseSent(in, reply->code);  // 404/401/407 count towards bans
+    }
 }
 
 }  // namespace sbc::core

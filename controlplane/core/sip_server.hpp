@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include "controlplane/core/inbound_gate.hpp"
 #include "controlplane/core/uas_rules.hpp"
 #include "controlplane/sip/message.hpp"
 #include "controlplane/sip/parse_error.hpp"
@@ -73,6 +74,9 @@ class SipServer {
 
     const SipServerStats& stats() const noexcept { return stats_; }
 
+    // Policy gate (controlplane/policy): screens every inbound message first; null: none.
+    void setGate(InboundGate* gate) noexcept { gate_ = gate; }
+
   private:
     void onRequest(const sip::Message& req, const transport::InboundMessage& in);
     void onMalformed(const sip::Message& msg, const transport::InboundMessage& in);
@@ -83,6 +87,9 @@ class SipServer {
                            const Reply& reply);
     std::string toTagFor(const sip::Message& req) const;
     void countSent(int code);
+    // Applies a gate verdict to a request; true when the request is finished with.
+    bool applyGateVerdict(const GateVerdict& v, const sip::Message& req,
+                          const transport::InboundMessage& in);
 
     transport::TransportLayer& transport_;
     transaction::TransactionLayer& transactions_;
@@ -90,6 +97,7 @@ class SipServer {
     SipServerStats stats_;
     uint64_t tagSecret_;  // makes stateless To tags unguessable yet stable per request
     DialogHandler dialogs_;
+    InboundGate* gate_ = nullptr;
 };
 
 // The transaction-layer target for a message received on `in` (where responses go, §18.2.2).

@@ -55,6 +55,16 @@ const Trunk* PolicySnapshot::inboundTrunk(const boost::asio::ip::address& source
     return nullptr;
 }
 
+bool PolicySnapshot::knownSource(const boost::asio::ip::address& source) const {
+    if (compiled_) {
+        return trunkSources_.lookup(source) != CidrTable::kNone;
+    }
+    return std::any_of(trunks.begin(), trunks.end(), [&](const Trunk& t) {
+        return std::any_of(t.sources.begin(), t.sources.end(),
+                           [&](const Cidr& c) { return c.contains(source); });
+    });
+}
+
 const Trunk* PolicySnapshot::trunk(std::string_view name) const {
     if (compiled_) {
         auto it = trunkByName_.find(std::string(name));

@@ -194,6 +194,8 @@ class PolicySnapshot {
 
     // Compiled lookups (built by compile(); the public vectors above stay the source of truth).
     void compile();
+    // True when some trunk lists `source` among its sources (any transport or port).
+    bool knownSource(const boost::asio::ip::address& source) const;
     std::size_t sourceEntries() const noexcept { return sourceEntries_; }
 
   private:

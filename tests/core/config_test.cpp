@@ -137,6 +137,24 @@ TEST_F(ConfigTest, MediaSides) {
         std::vector<std::string>{":3:73: error: ports must hold at least two RTP/RTCP pairs"});
 }
 
+// --- policy key (controlplane/policy) ---
+TEST_F(ConfigTest, PolicyFilesResolveAgainstTheConfigDirectory) {
+    std::vector<ConfigError> errors;
+    auto cfg = loadConfig(write("listeners:\n"
+                                "  - {name: a, transport: udp, address: 127.0.0.1, port: 5060}\n"
+                                "policy: [trunks.yaml, /etc/sbc/acl.yaml]\n"),
+                          errors);
+    ASSERT_TRUE(cfg.has_value());
+    auto dir = std::filesystem::path(path_).parent_path();
+    EXPECT_EQ(cfg->policyFiles,
+              (std::vector<std::string>{(dir / "trunks.yaml").string(), "/etc/sbc/acl.yaml"}));
+    EXPECT_EQ(
+        errorsOf("listeners:\n"
+                 "  - {name: a, transport: udp, address: 127.0.0.1, port: 5060}\n"
+                 "policy: trunks.yaml\n"),
+        std::vector<std::string>{":3:9: error: 'policy' must be a non-empty list of policy files"});
+}
+
 TEST_F(ConfigTest, MissingFile) {
     std::vector<ConfigError> errors;
     EXPECT_FALSE(loadConfig("/nonexistent/sbc.yaml", errors).has_value());
