@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -20,6 +21,19 @@ namespace {
     throw std::runtime_error(what + ": " + rte_strerror(rte_errno));
 }
 
+// The ethdev named `name` (rte_eth_dev_get_port_by_name misses ports made by
+// rte_eth_from_rings under --no-shconf, so compare names directly).
+std::optional<std::uint16_t> findPort(const std::string& name) {
+    std::uint16_t id;
+    RTE_ETH_FOREACH_DEV(id) {
+        char n[RTE_ETH_NAME_MAX_LEN];
+        if (rte_eth_dev_get_name_by_port(id, n) == 0 && name == n) {
+            return id;
+        }
+    }
+    return std::nullopt;
+}
+
 constexpr unsigned kCommandPoolSize = 8191;
 constexpr unsigned kCommandRingSize = 8192;
 constexpr unsigned kHandoffRingSize = 4096;
@@ -27,6 +41,15 @@ constexpr unsigned kHandoffRingSize = 4096;
 }  // namespace
 
 Dataplane::Dataplane(const DataplaneConfig& cfg) : cfg_(cfg) {
+    try {
+        init();
+    } catch (...) {
+        release();
+        throw;
+    }
+}
+
+void Dataplane::init() {
     const int socket = static_cast<int>(rte_socket_id());
     const unsigned workers = cfg_.workers;
     pool_ =
@@ -55,8 +78,8 @@ Dataplane::Dataplane(const DataplaneConfig& cfg) : cfg_(cfg) {
     if (mem == nullptr) {
         fail("cannot allocate " + std::to_string(cfg_.flowCapacity) + " flow slots");
     }
+    std::uninitialized_default_construct_n(static_cast<Flow*>(mem), cfg_.flowCapacity);
     flows_ = static_cast<Flow*>(mem);
-    std::uninitialized_default_construct_n(flows_, cfg_.flowCapacity);
     for (std::uint32_t i = 0; i < cfg_.flowCapacity; ++i) {
         flows_[i].flowId = 0;
     }
@@ -78,11 +101,15 @@ Dataplane::Dataplane(const DataplaneConfig& cfg) : cfg_(cfg) {
             rte_ring_create(n.c_str(), kCommandRingSize, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
         std::string h = "sbc_handoff" + std::to_string(w);
         rte_ring* hr = rte_ring_create(h.c_str(), kHandoffRingSize, socket, RING_F_SC_DEQ);
+        if (r != nullptr) {
+            commandRings_.push_back(r);
+        }
+        if (hr != nullptr) {
+            handoffRings_.push_back(hr);
+        }
         if (r == nullptr || hr == nullptr) {
             fail("cannot create the rings of worker " + std::to_string(w));
         }
-        commandRings_.push_back(r);
-        handoffRings_.push_back(hr);
         rte_rcu_qsbr_thread_register(rcu_, w);
     }
 
@@ -136,17 +163,16 @@ void Dataplane::setupInterface(const InterfaceConfig& ic, std::uint8_t index) {
     // The device: an existing port of that name (e.g. made by rte_eth_from_rings or --vdev),
     // else hot-plugged from the device string.
     std::string name = ic.device.substr(0, ic.device.find(','));
-    std::uint16_t port = 0;
-    if (rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0) {
-        if (rte_dev_probe(ic.device.c_str()) != 0 ||
-            rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0) {
+    std::optional<std::uint16_t> port = findPort(name);
+    if (!port) {
+        if (rte_dev_probe(ic.device.c_str()) != 0 || !(port = findPort(name))) {
             throw std::runtime_error("interface '" + ic.name + "': cannot probe device '" +
                                      ic.device + "'");
         }
     }
-    in.portId = port;
+    in.portId = *port;
     rte_eth_dev_info info{};
-    if (rte_eth_dev_info_get(port, &info) != 0) {
+    if (rte_eth_dev_info_get(in.portId, &info) != 0) {
         fail("interface '" + ic.name + "': cannot read device info");
     }
     const std::uint16_t queues = static_cast<std::uint16_t>(cfg_.workers);
@@ -169,38 +195,47 @@ void Dataplane::setupInterface(const InterfaceConfig& ic, std::uint8_t index) {
     }
     constexpr std::uint64_t kRxCsum = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
     conf.rxmode.offloads |= info.rx_offload_capa & kRxCsum;
-    if (rte_eth_dev_configure(port, queues, queues, &conf) != 0) {
+    if (rte_eth_dev_configure(in.portId, queues, queues, &conf) != 0) {
         fail("interface '" + ic.name + "': cannot configure the device");
     }
     std::uint16_t rxd = cfg_.rxDescriptors;
     std::uint16_t txd = cfg_.txDescriptors;
-    rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
-    int socket = rte_eth_dev_socket_id(port);
+    rte_eth_dev_adjust_nb_rx_tx_desc(in.portId, &rxd, &txd);
+    int socket = rte_eth_dev_socket_id(in.portId);
     if (socket < 0) {
         socket = static_cast<int>(rte_socket_id());
     }
     for (std::uint16_t q = 0; q < queues; ++q) {
-        if (rte_eth_rx_queue_setup(port, q, rxd, static_cast<unsigned>(socket), nullptr, pool_) !=
-                0 ||
-            rte_eth_tx_queue_setup(port, q, txd, static_cast<unsigned>(socket), nullptr) != 0) {
+        if (rte_eth_rx_queue_setup(in.portId, q, rxd, static_cast<unsigned>(socket), nullptr,
+                                   pool_) != 0 ||
+            rte_eth_tx_queue_setup(in.portId, q, txd, static_cast<unsigned>(socket), nullptr) !=
+                0) {
             fail("interface '" + ic.name + "': cannot set up queue " + std::to_string(q));
         }
     }
     // Virtual devices may not implement these; the MTU check in the relay still applies.
-    rte_eth_dev_set_mtu(port, ic.mtu);
-    rte_eth_allmulticast_enable(port);  // IPv6 ND uses solicited-node multicast
-    if (rte_eth_dev_start(port) != 0) {
+    rte_eth_dev_set_mtu(in.portId, ic.mtu);
+    rte_eth_allmulticast_enable(in.portId);  // IPv6 ND uses solicited-node multicast
+    if (rte_eth_dev_start(in.portId) != 0) {
         fail("interface '" + ic.name + "': cannot start the device");
     }
-    rte_eth_macaddr_get(port, &in.mac);
+    in.started = true;
+    rte_eth_macaddr_get(in.portId, &in.mac);
 }
 
 Dataplane::~Dataplane() {
+    release();
+}
+
+void Dataplane::release() {
     flowTable_.reset();
     workers_.clear();
     for (auto& in : interfaces_) {
-        rte_eth_dev_stop(in.portId);
-        rte_eth_dev_close(in.portId);
+        if (in.started) {
+            rte_eth_dev_stop(in.portId);
+            rte_eth_dev_close(in.portId);
+            in.started = false;
+        }
     }
     for (auto* r : commandRings_) {
         rte_ring_free(r);
@@ -208,14 +243,21 @@ Dataplane::~Dataplane() {
     for (auto* r : handoffRings_) {
         rte_ring_free(r);
     }
+    commandRings_.clear();
+    handoffRings_.clear();
     rte_mempool_free(commandPool_);
+    commandPool_ = nullptr;
     rte_free(rcu_);
+    rcu_ = nullptr;
     if (flows_ != nullptr) {
         std::destroy_n(flows_, cfg_.flowCapacity);
         rte_free(flows_);
+        flows_ = nullptr;
     }
     rte_hash_free(hash_);
+    hash_ = nullptr;
     rte_mempool_free(pool_);
+    pool_ = nullptr;
 }
 
 dpapi::StatsReply Dataplane::stats() const {

@@ -40,6 +40,8 @@ class Dataplane {
     dpapi::StatsReply stats() const;
 
   private:
+    void init();
+    void release();
     void setupInterface(const InterfaceConfig& ic, std::uint8_t index);
 
     DataplaneConfig cfg_;

@@ -18,6 +18,7 @@ namespace sbc::dataplane {
 struct Interface {
     std::string name;
     std::uint16_t portId = 0;
+    bool started = false;  // the port was started (and must be stopped and closed)
     rte_ether_addr mac{};
     std::uint16_t mtu = 1500;
     std::uint16_t vlan = 0;
