@@ -213,7 +213,13 @@ class Loader {
             }
         }
         if (const YAML::Node p = root["ports"]) {
-            onlyKeys(p, {"mbufs", "rx_descriptors", "tx_descriptors", "neighbours"}, "ports");
+            onlyKeys(p,
+                     {"mbufs", "rx_descriptors", "tx_descriptors", "neighbours", "idle_sleep_us"},
+                     "ports");
+            if (p["idle_sleep_us"]) {
+                number<std::uint32_t>(p["idle_sleep_us"], 0, 1000, cfg.idleSleepUs,
+                                      "idle_sleep_us");
+            }
             if (p["mbufs"]) {
                 number<std::uint32_t>(p["mbufs"], 1023, 4194303, cfg.mbufs, "mbufs");
             }

@@ -40,6 +40,9 @@ struct DataplaneConfig {
     std::uint16_t rxDescriptors = 1024;
     std::uint16_t txDescriptors = 1024;
     std::uint32_t neighbourCapacity = 4096;  // per interface
+    // 0 = busy-poll (production); else a worker whose iteration found nothing sleeps this long
+    // (for machines that share cores, such as CI).
+    std::uint32_t idleSleepUs = 0;
 };
 
 struct ConfigError {

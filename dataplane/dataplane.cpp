@@ -125,6 +125,7 @@ void Dataplane::init() {
     ctx_.handoff = handoffRings_.data();
     ctx_.workerCount = workers;
     ctx_.tscHz = rte_get_tsc_hz();
+    ctx_.idleSleepUs = cfg_.idleSleepUs;
     for (unsigned w = 0; w < workers; ++w) {
         workers_.push_back(std::make_unique<Worker>(w, ctx_, commandRings_[w], commandPool_));
     }

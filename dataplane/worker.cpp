@@ -72,14 +72,20 @@ void Worker::poll() noexcept {
 void Worker::run(const volatile bool* stop) noexcept {
     rte_rcu_qsbr_thread_online(ctx_.rcu, index_);
     while (!*stop) {
-        pollOnce();
+        unsigned got = pollOnce();
         rte_rcu_qsbr_quiescent(ctx_.rcu, index_);
+        if (got == 0 && ctx_.idleSleepUs != 0) {
+            // Offline while asleep, so that the control thread never waits for a sleeper.
+            rte_rcu_qsbr_thread_offline(ctx_.rcu, index_);
+            rte_delay_us_sleep(ctx_.idleSleepUs);
+            rte_rcu_qsbr_thread_online(ctx_.rcu, index_);
+        }
     }
     rte_rcu_qsbr_thread_offline(ctx_.rcu, index_);
 }
 
-void Worker::pollOnce() noexcept {
-    applyCommands();
+unsigned Worker::pollOnce() noexcept {
+    unsigned received = applyCommands();
     std::uint64_t now = rte_rdtsc();
     rte_mbuf* pkts[kBurst];
     if (ctx_.workerCount > 1) {
@@ -88,6 +94,7 @@ void Worker::pollOnce() noexcept {
         for (unsigned i = 0; i < n; ++i) {
             processBurst(&pkts[i], 1, ctx_.portToInterface[pkts[i]->port], now);
         }
+        received += n;
     }
     for (unsigned i = 0; i < ctx_.interfaceCount; ++i) {
         std::uint16_t n = rte_eth_rx_burst(ctx_.interfaces[i].portId,
@@ -95,18 +102,20 @@ void Worker::pollOnce() noexcept {
         if (n != 0) {
             processBurst(pkts, n, static_cast<std::uint8_t>(i), now);
         }
+        received += n;
     }
     flush();
+    return received;
 }
 
 // ---- control commands -----------------------------------------------------------------------
 
-void Worker::applyCommands() noexcept {
+unsigned Worker::applyCommands() noexcept {
     FlowCommand* cmds[kBurst];
     unsigned n =
         rte_ring_sc_dequeue_burst(commands_, reinterpret_cast<void**>(cmds), kBurst, nullptr);
     if (n == 0) {
-        return;
+        return 0;
     }
     std::uint64_t now = rte_rdtsc();
     for (unsigned i = 0; i < n; ++i) {
@@ -118,6 +127,7 @@ void Worker::applyCommands() noexcept {
         }
     }
     rte_mempool_put_bulk(commandPool_, reinterpret_cast<void**>(cmds), n);
+    return n;
 }
 
 void Worker::applyEndConfig(EndState& e, const EndConfig& c, std::uint64_t now) noexcept {

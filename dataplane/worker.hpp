@@ -38,6 +38,7 @@ struct WorkerContext {
     rte_ring** handoff = nullptr;  // per worker: mbufs of flows it owns, from other workers
     unsigned workerCount = 1;
     std::uint64_t tscHz = 0;
+    std::uint32_t idleSleepUs = 0;
 };
 
 class alignas(RTE_CACHE_LINE_SIZE) Worker {
@@ -46,8 +47,9 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
     // of FlowCommand* (returned to `commandPool` once applied).
     Worker(unsigned index, const WorkerContext& ctx, rte_ring* commands, rte_mempool* commandPool);
 
-    // One iteration; the caller reports quiescence (run() does, poll() does).
-    void pollOnce() noexcept;
+    // One iteration; the caller reports quiescence (run() does, poll() does). Returns the
+    // number of frames received.
+    unsigned pollOnce() noexcept;
     // Test mode: online, one iteration, quiescent, offline (so the control thread never waits
     // for a test that is not polling).
     void poll() noexcept;
@@ -71,7 +73,7 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
         std::uint8_t iface;
     };
 
-    void applyCommands() noexcept;
+    unsigned applyCommands() noexcept;
     void applyEndConfig(EndState& e, const EndConfig& c, std::uint64_t now) noexcept;
     void relay(const Meta& meta, std::uintptr_t keyData, std::uint64_t now) noexcept;
     void handleArp(rte_mbuf* m, std::uint16_t l2, std::uint8_t iface, std::uint64_t now) noexcept;

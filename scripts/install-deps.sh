@@ -13,7 +13,7 @@ PACKAGES=(
   libdpdk-dev libsrtp2-dev prometheus-cpp-dev
   # real peers and tools for the tests and the demo
   sip-tester sipvicious tshark redis-server prometheus
-  iproute2 iputils-ping procps psmisc python3 openssl ca-certificates socat
+  iproute2 iputils-ping ethtool procps psmisc python3 openssl ca-certificates socat
 )
 
 SUDO=""
