@@ -277,6 +277,26 @@ dpapi::StatsReply Dataplane::stats() const {
 #define SBC_DP_CONTROL(name, help) r.counters.push_back({#name, c.name});
     SBC_DP_CONTROL_COUNTERS(SBC_DP_CONTROL)
 #undef SBC_DP_CONTROL
+    // Per port, from the PMD: what the device saw, including frames it had to drop before any
+    // lcore could look at them (imissed: RX ring full).
+    for (const auto& in : interfaces_) {
+        rte_eth_stats es{};
+        if (rte_eth_stats_get(in.portId, &es) != 0) {
+            continue;
+        }
+        std::string p = "port_";
+        for (char ch : in.name) {
+            p += (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a')
+                 : ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) ? ch
+                                                                          : '_';
+        }
+        r.counters.push_back({p + "_rx_packets", es.ipackets});
+        r.counters.push_back({p + "_rx_missed", es.imissed});
+        r.counters.push_back({p + "_rx_errors", es.ierrors});
+        r.counters.push_back({p + "_rx_nombuf", es.rx_nombuf});
+        r.counters.push_back({p + "_tx_packets", es.opackets});
+        r.counters.push_back({p + "_tx_errors", es.oerrors});
+    }
     r.counters.push_back({"flows", flowTable_->count()});
     r.counters.push_back({"flow_capacity", flowTable_->capacity()});
     return r;

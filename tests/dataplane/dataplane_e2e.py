@@ -76,10 +76,11 @@ def receive(sock, timeout=2.0):
 
 def send_until_received(tx, dst, rx, payload, tries=10):
     """The first packet of a flow may meet an unresolved neighbour: retry until one arrives."""
-    for _ in range(tries):
+    for n in range(1, tries + 1):
         tx.sendto(payload, dst)
         data, src = receive(rx, 0.3)
         if data is not None:
+            send_until_received.tries = n
             return data, src
     return None, None
 
@@ -131,6 +132,7 @@ def functional(client, topo, gen):
     so = ns_socket(topo.ns_out, ("192.0.2.10", 4000))
     si = ns_socket(topo.ns_in, ("10.0.0.20", 5000))
     data, src = send_until_received(so, ("192.0.2.1", 20000), si, rtp(1))
+    first_tries = send_until_received.tries
     check(data == rtp(1) and src == ("10.0.0.1", 30000),
           f"RTP outside -> inside arrives from 10.0.0.1:30000 with its payload (from {src})")
     si.sendto(rtp(7), ("10.0.0.1", 30000))
@@ -207,7 +209,9 @@ def functional(client, topo, gen):
     flows = {f["flow_id"]: f for f in client.list_flows()}
     check(flows[1]["a"]["remote_rtp"] == 4002, "ListFlows shows the latched remote port 4002")
     sa, sb = client.delete(1)
-    check(sa["packets"] == 2 and sb["packets"] == 2 and sa["rtcpPackets"] == 1,
+    # At end a: the first packet (and its retries), the one from port 4002; the refused one from
+    # 192.0.2.11 is not counted as relayed.
+    check(sa["packets"] == first_tries + 1 and sb["packets"] == 2 and sa["rtcpPackets"] == 1,
           f"DeleteFlow returns the final counters (a {sa['packets']} RTP, {sa['rtcpPackets']} RTCP)")
     client.delete(2)
     for s in (so, si, so2, so11, so_c, si_c, so_m, si_m):
@@ -262,6 +266,8 @@ def soak(client, topo, gen, args):
     stats = client.stats()
     drops = {k: v for k, v in stats.items() if k.startswith("drop_") and v}
     print(f"     data-plane drops over the whole run: {drops}")
+    ports = {k: v for k, v in stats.items() if k.startswith("port_")}
+    print(f"     ports: {ports}")
     check(stats.get("drop_tx_full", 0) == 0, "no packet dropped for a full transmit queue")
 
 
@@ -272,6 +278,8 @@ def main():
     ap.add_argument("--streams", type=int, default=1000)
     ap.add_argument("--pps", type=int, default=50)
     ap.add_argument("--soak-seconds", type=int, default=30)
+    ap.add_argument("--idle-sleep-us", type=int, default=20)
+    ap.add_argument("--realtime", type=int, default=1)
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("skipped: needs root for network namespaces")
@@ -296,7 +304,7 @@ flows:
   idle_timeout_ms: 60000
 ports:
   mbufs: 16383
-  idle_sleep_us: 20
+  idle_sleep_us: {args.idle_sleep_us}
 interfaces:
   - name: outside
     device: net_af_packet{os.getpid() % 1000}o,iface={topo.veth_out},{af}
@@ -305,7 +313,12 @@ interfaces:
     device: net_af_packet{os.getpid() % 1000}i,iface={topo.veth_in},{af}
     addresses: [10.0.0.1/24]
 """)
-        proc = subprocess.Popen([args.dataplane, "--config", cfg])
+        # A deployment gives the data plane isolated cores; on a shared test machine a
+        # real-time priority stands in for that (the worker sleeps when idle, so it yields).
+        cmd = [args.dataplane, "--config", cfg]
+        if args.realtime:
+            cmd = ["chrt", "-f", "20"] + cmd
+        proc = subprocess.Popen(cmd)
         deadline = time.time() + 30
         while not os.path.exists(sock_path):
             if proc.poll() is not None or time.time() > deadline:

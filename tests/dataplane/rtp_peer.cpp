@@ -111,8 +111,12 @@ int main(int argc, char** argv) {
         if (s.fd < 0) {
             die("socket");
         }
-        int buf = 1 << 20;
-        setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+        // A receiver that the scheduler leaves aside for a moment must not lose packets in its
+        // socket buffer (root may exceed rmem_max; others get rmem_max).
+        int buf = 4 << 20;
+        if (setsockopt(s.fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf) != 0) {
+            setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+        }
         sockaddr_in local{};
         local.sin_family = AF_INET;
         local.sin_port = htons(static_cast<std::uint16_t>(o.bindPort + i * o.bindStep));
@@ -137,44 +141,50 @@ int main(int argc, char** argv) {
     std::uint64_t round = 0;
     std::vector<std::uint8_t> pkt(172, 0xd5);
     std::uint8_t rx[2048];
+    // Sends are spread evenly: stream i of round r goes at start + (r*N + i) * interval / N, so
+    // the wire sees a steady rate rather than a burst of N packets per interval.
+    const std::uint64_t total = perStream * streams.size();
+    std::uint64_t k = 0;  // next send index
     for (;;) {
         std::uint64_t now = nowNs();
-        if (round < perStream && now >= nextRound) {
-            for (auto& s : streams) {
-                std::uint32_t ssrc = o.ssrcBase + static_cast<std::uint32_t>(&s - streams.data());
-                std::uint32_t ts = static_cast<std::uint32_t>(round * 160);
-                pkt[0] = 0x80;
-                pkt[1] = 0;
-                pkt[2] = static_cast<std::uint8_t>(s.nextSeq >> 8);
-                pkt[3] = static_cast<std::uint8_t>(s.nextSeq);
-                for (int b = 0; b < 4; ++b) {
-                    pkt[4 + b] = static_cast<std::uint8_t>(ts >> (24 - 8 * b));
-                    pkt[8 + b] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * b));
-                }
-                ssize_t n;
-                do {
-                    n = sendto(s.fd, pkt.data(), pkt.size(), 0,
-                               reinterpret_cast<sockaddr*>(&s.relay), sizeof s.relay);
-                } while (n < 0 && (errno == EINTR || errno == EAGAIN || errno == ENOBUFS));
-                if (n < 0) {
-                    die("sendto");
-                }
-                ++s.nextSeq;
-                ++s.sent;
+        bool sentAny = false;
+        while (k < total && now >= start + k * intervalNs / streams.size()) {
+            Stream& s = streams[k % streams.size()];
+            round = k / streams.size();
+            std::uint32_t ssrc = o.ssrcBase + static_cast<std::uint32_t>(k % streams.size());
+            std::uint32_t ts = static_cast<std::uint32_t>(round * 160);
+            pkt[0] = 0x80;
+            pkt[1] = 0;
+            pkt[2] = static_cast<std::uint8_t>(s.nextSeq >> 8);
+            pkt[3] = static_cast<std::uint8_t>(s.nextSeq);
+            for (int b = 0; b < 4; ++b) {
+                pkt[4 + b] = static_cast<std::uint8_t>(ts >> (24 - 8 * b));
+                pkt[8 + b] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * b));
             }
-            ++round;
-            nextRound = start + round * intervalNs;
-            continue;
+            ssize_t n;
+            do {
+                n = sendto(s.fd, pkt.data(), pkt.size(), 0, reinterpret_cast<sockaddr*>(&s.relay),
+                           sizeof s.relay);
+            } while (n < 0 && (errno == EINTR || errno == EAGAIN || errno == ENOBUFS));
+            if (n < 0) {
+                die("sendto");
+            }
+            ++s.nextSeq;
+            ++s.sent;
+            ++k;
+            sentAny = true;
         }
+        nextRound = k < total ? start + k * intervalNs / streams.size() : end;
+        (void)sentAny;
         if (now >= end) {
             break;
         }
-        std::uint64_t waitUntil = round < perStream ? nextRound : end;
+        std::uint64_t waitUntil = nextRound;
         int timeoutMs = static_cast<int>((waitUntil > now ? waitUntil - now : 0) / 1000000);
         epoll_event evs[64];
-        int n = epoll_wait(ep, evs, 64, timeoutMs);
-        for (int k = 0; k < n; ++k) {
-            Stream& s = streams[evs[k].data.u32];
+        int n = epoll_wait(ep, evs, 64, std::min(timeoutMs, 1));
+        for (int e = 0; e < n; ++e) {
+            Stream& s = streams[evs[e].data.u32];
             for (;;) {
                 sockaddr_in from{};
                 socklen_t fl = sizeof from;
