@@ -133,6 +133,79 @@ inline Bytes udp4(const std::array<std::uint8_t, 6>& dstMac,
     return f;
 }
 
+// Ethernet + IPv6 + UDP (or another next header with `proto`) with a valid L4 checksum.
+inline Bytes ip6(const std::array<std::uint8_t, 6>& dstMac,
+                 const std::array<std::uint8_t, 6>& srcMac, const char* src, const char* dst,
+                 std::uint8_t proto, const Bytes& l4, std::uint8_t hopLimit = 64,
+                 std::size_t checksumOffset = 6) {
+    Bytes f(14 + 40 + l4.size());
+    std::memcpy(&f[0], dstMac.data(), 6);
+    std::memcpy(&f[6], srcMac.data(), 6);
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    std::uint8_t* ip = &f[14];
+    ip[0] = 0x60;
+    ip[4] = static_cast<std::uint8_t>(l4.size() >> 8);
+    ip[5] = static_cast<std::uint8_t>(l4.size());
+    ip[6] = proto;
+    ip[7] = hopLimit;
+    std::memcpy(ip + 8, dpapi::IpAddress::parse(src)->bytes.data(), 16);
+    std::memcpy(ip + 24, dpapi::IpAddress::parse(dst)->bytes.data(), 16);
+    std::memcpy(ip + 40, l4.data(), l4.size());
+    std::uint8_t* p = ip + 40;
+    p[checksumOffset] = 0;
+    p[checksumOffset + 1] = 0;
+    // RFC 8200 §8.1 pseudo-header: addresses, upper-layer length, next header.
+    std::uint32_t sum = csumAdd(0, ip + 8, 32);
+    std::uint32_t lenProto[2] = {rte_cpu_to_be_32(static_cast<std::uint32_t>(l4.size())),
+                                 rte_cpu_to_be_32(proto)};
+    sum = csumAdd(sum, lenProto, 8);
+    Bytes padded(p, p + l4.size());
+    if (padded.size() % 2) {
+        padded.push_back(0);
+    }
+    sum = csumAdd(sum, padded.data(), padded.size());
+    std::uint16_t c = static_cast<std::uint16_t>(~fold(sum));
+    if (c == 0 && proto == 17) {
+        c = 0xffff;
+    }
+    std::memcpy(p + checksumOffset, &c, 2);
+    return f;
+}
+
+inline Bytes udp6(const std::array<std::uint8_t, 6>& dstMac,
+                  const std::array<std::uint8_t, 6>& srcMac, const char* src, std::uint16_t sport,
+                  const char* dst, std::uint16_t dport, const Bytes& payload) {
+    Bytes u(8 + payload.size());
+    u[0] = static_cast<std::uint8_t>(sport >> 8);
+    u[1] = static_cast<std::uint8_t>(sport);
+    u[2] = static_cast<std::uint8_t>(dport >> 8);
+    u[3] = static_cast<std::uint8_t>(dport);
+    u[4] = static_cast<std::uint8_t>(u.size() >> 8);
+    u[5] = static_cast<std::uint8_t>(u.size());
+    std::memcpy(&u[8], payload.data(), payload.size());
+    return ip6(dstMac, srcMac, src, dst, 17, u);
+}
+
+// RFC 4861 §4.3 Neighbor Solicitation for `target` with a source link-layer address option.
+inline Bytes neighborSolicitation(const std::array<std::uint8_t, 6>& srcMac, const char* src,
+                                  const char* target) {
+    auto t = *dpapi::IpAddress::parse(target);
+    Bytes ns(32, 0);
+    ns[0] = 135;
+    std::memcpy(&ns[8], t.bytes.data(), 16);
+    ns[24] = 1;
+    ns[25] = 1;
+    std::memcpy(&ns[26], srcMac.data(), 6);
+    std::array<std::uint8_t, 6> mcast = {0x33, 0x33, 0xff, t.bytes[13], t.bytes[14], t.bytes[15]};
+    std::string dst = "ff02::1:ff00:0";
+    auto d = *dpapi::IpAddress::parse(dst);
+    d.bytes[13] = t.bytes[13];
+    d.bytes[14] = t.bytes[14];
+    d.bytes[15] = t.bytes[15];
+    return ip6(mcast, srcMac, src, d.toString().c_str(), 58, ns, 255, 2);
+}
+
 inline Bytes rtp(std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc = 0x11223344,
                  std::size_t payloadBytes = 160) {
     Bytes p(12 + payloadBytes, 0xd5);

@@ -509,6 +509,116 @@ TEST_F(RelayTest, ControlServerAnswersMalformedInputWithAnErrorAndAppliesNothing
     EXPECT_EQ(stat("control_malformed"), 1u);
 }
 
+// Upper-layer checksum of an IPv6 frame (no VLAN) is valid (RFC 8200 §8.1).
+bool ip6ChecksumValid(const Bytes& f) {
+    const std::uint8_t* ip = &f[14];
+    std::uint32_t len = static_cast<std::uint32_t>((ip[4] << 8) | ip[5]);
+    std::uint32_t sum = csumAdd(0, ip + 8, 32);
+    std::uint32_t lenProto[2] = {rte_cpu_to_be_32(len), rte_cpu_to_be_32(ip[6])};
+    sum = csumAdd(sum, lenProto, 8);
+    Bytes padded(ip + 40, ip + 40 + len);
+    if (padded.size() % 2) {
+        padded.push_back(0);
+    }
+    sum = csumAdd(sum, padded.data(), padded.size());
+    return fold(sum) == 0xffff;
+}
+
+std::string ip6At(const Bytes& f, std::size_t off) {
+    dpapi::IpAddress a;
+    a.family = 6;
+    std::memcpy(a.bytes.data(), &f[off], 16);
+    return a.toString();
+}
+
+TEST_F(RelayTest, NeighbourSolicitationIsAnswered) {
+    inject(dp_->pool(), *out_, neighborSolicitation(kPeerOut, "2001:db8::10", "2001:db8::1"));
+    inject(dp_->pool(), *out_, neighborSolicitation(kPeerOut, "2001:db8::10", "2001:db8::2"));
+    poll();
+    auto frames = drain(*out_);
+    ASSERT_EQ(frames.size(), 1u);
+    const Bytes& f = frames[0];
+    EXPECT_EQ(Bytes(f.begin(), f.begin() + 6), Bytes(kPeerOut.begin(), kPeerOut.end()));
+    EXPECT_EQ(be16At(f, 12), 0x86dd);
+    EXPECT_EQ(f[14 + 7], 255);  // hop limit
+    EXPECT_EQ(ip6At(f, 22), "2001:db8::1");
+    EXPECT_EQ(ip6At(f, 38), "2001:db8::10");
+    EXPECT_EQ(f[54], 136);                   // Neighbor Advertisement
+    EXPECT_EQ(f[58], 0x60);                  // solicited + override
+    EXPECT_EQ(ip6At(f, 62), "2001:db8::1");  // target
+    EXPECT_EQ(f[78], 2);                     // target link-layer address option
+    EXPECT_EQ(Bytes(f.begin() + 80, f.begin() + 86), Bytes(outMac_.begin(), outMac_.end()));
+    EXPECT_TRUE(ip6ChecksumValid(f));
+    EXPECT_EQ(stat("nd_adverts_sent"), 1u);
+    EXPECT_EQ(stat("drop_not_for_us"), 1u);
+}
+
+TEST_F(RelayTest, RelaysBetweenIpv6AndIpv4) {
+    dpapi::FlowSpec s = spec();
+    s.a.local = *dpapi::IpAddress::parse("2001:db8::1");
+    s.a.remote = *dpapi::IpAddress::parse("2001:db8::10");
+    create(s);
+    poll();
+    // The data plane solicits the IPv6 remote and ARPs for the IPv4 one.
+    auto sol = drain(*out_);
+    ASSERT_EQ(sol.size(), 1u);
+    EXPECT_EQ(sol[0][54], 135);
+    EXPECT_EQ(ip6At(sol[0], 62), "2001:db8::10");
+    EXPECT_EQ(Bytes(sol[0].begin(), sol[0].begin() + 3), (Bytes{0x33, 0x33, 0xff}));
+    EXPECT_TRUE(ip6ChecksumValid(sol[0]));
+    Bytes na(32, 0);
+    na[0] = 136;
+    na[4] = 0x60;
+    std::memcpy(&na[8], dpapi::IpAddress::parse("2001:db8::10")->bytes.data(), 16);
+    na[24] = 2;
+    na[25] = 1;
+    std::memcpy(&na[26], kPeerOut.data(), 6);
+    inject(dp_->pool(), *out_,
+           ip6(outMac_, kPeerOut, "2001:db8::10", "2001:db8::1", 58, na, 255, 2));
+    for (const auto& f : drain(*in_)) {
+        inject(dp_->pool(), *in_,
+               arpRequest(kPeerIn, ip4At(f, 38).c_str(), "10.0.0.1", true, &inMac_));
+    }
+    poll();
+    Bytes payload = rtp(5, 800);
+    inject(dp_->pool(), *out_,
+           udp6(outMac_, kPeerOut, "2001:db8::10", 4000, "2001:db8::1", 20000, payload));
+    poll();
+    auto frames = drain(*in_);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(be16At(frames[0], 12), 0x0800);
+    EXPECT_EQ(ip4At(frames[0], 26), "10.0.0.1");
+    EXPECT_EQ(ip4At(frames[0], 30), "10.0.0.20");
+    EXPECT_EQ(be16At(frames[0], 34), 30000);
+    EXPECT_TRUE(ipv4ChecksumValid(frames[0]));
+    EXPECT_TRUE(udp4ChecksumValid(frames[0]));
+    EXPECT_EQ(Bytes(frames[0].begin() + 42, frames[0].end()), payload);
+
+    inject(dp_->pool(), *in_, udp4(inMac_, kPeerIn, "10.0.0.20", 5000, "10.0.0.1", 30000, payload));
+    poll();
+    frames = drain(*out_);
+    ASSERT_EQ(frames.size(), 1u);
+    const Bytes& f = frames[0];
+    EXPECT_EQ(Bytes(f.begin(), f.begin() + 6), Bytes(kPeerOut.begin(), kPeerOut.end()));
+    EXPECT_EQ(be16At(f, 12), 0x86dd);
+    EXPECT_EQ(ip6At(f, 22), "2001:db8::1");
+    EXPECT_EQ(ip6At(f, 38), "2001:db8::10");
+    EXPECT_EQ(be16At(f, 54), 20000);
+    EXPECT_EQ(be16At(f, 56), 4000);
+    EXPECT_TRUE(ip6ChecksumValid(f));
+    EXPECT_EQ(Bytes(f.begin() + 62, f.end()), payload);
+}
+
+TEST_F(RelayTest, Ipv6UdpWithoutChecksumIsDropped) {
+    create(spec());
+    auto f = udp6(outMac_, kPeerOut, "2001:db8::10", 4000, "2001:db8::1", 20000, rtp(1, 1));
+    f[14 + 40 + 6] = 0;
+    f[14 + 40 + 7] = 0;
+    inject(dp_->pool(), *out_, f);
+    poll();
+    EXPECT_EQ(stat("drop_bad_udp"), 1u);
+}
+
 TEST_F(RelayTest, IdleFlowsAreReportedOnce) {
     auto s = spec();
     s.idleTimeoutMs = 1;

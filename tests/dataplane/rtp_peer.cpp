@@ -136,7 +136,10 @@ int main(int argc, char** argv) {
     const std::uint64_t intervalNs = 1000000000ULL / static_cast<std::uint64_t>(o.pps);
     // Streams are spread evenly over the packet interval.
     const std::uint64_t start = nowNs() + 10000000ULL;
-    const std::uint64_t end = start + perStream * intervalNs + std::uint64_t(o.lingerMs) * 1000000;
+    // The run ends once everything is sent and nothing has arrived for the linger time (the
+    // other side may finish later than this one when the machine is busy).
+    const std::uint64_t lingerNs = std::uint64_t(o.lingerMs) * 1000000;
+    std::uint64_t lastActivity = start;
     std::uint64_t nextRound = start;
     std::uint64_t round = 0;
     std::vector<std::uint8_t> pkt(172, 0xd5);
@@ -174,9 +177,11 @@ int main(int argc, char** argv) {
             ++k;
             sentAny = true;
         }
-        nextRound = k < total ? start + k * intervalNs / streams.size() : end;
-        (void)sentAny;
-        if (now >= end) {
+        if (sentAny) {
+            lastActivity = now;
+        }
+        nextRound = k < total ? start + k * intervalNs / streams.size() : lastActivity + lingerNs;
+        if (k == total && now >= lastActivity + lingerNs) {
             break;
         }
         std::uint64_t waitUntil = nextRound;
@@ -213,6 +218,7 @@ int main(int argc, char** argv) {
                 }
                 s.expectSeq = static_cast<std::uint16_t>(seq + 1);
                 ++s.received;
+                lastActivity = nowNs();
             }
         }
     }
