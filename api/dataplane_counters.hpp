@@ -26,7 +26,6 @@
     X(drop_bad_ip, "dropped: bad IP version, header length, total length or checksum")  \
     X(drop_ip_fragment, "dropped: IP fragment (RTP is never fragmented by sane peers)") \
     X(drop_ip_options, "dropped: IPv4 options or IPv6 extension headers")               \
-    X(drop_ttl, "dropped: TTL / hop limit would expire")                                \
     X(drop_not_udp, "dropped: IP protocol not UDP (nor ICMP echo)")                     \
     X(drop_bad_udp, "dropped: bad UDP length or checksum")                              \
     X(drop_no_flow, "dropped: no flow for the destination address and port")            \
@@ -40,6 +39,9 @@
     X(drop_bad_icmp, "dropped: ICMP not an echo request, malformed, or bad checksum")   \
     X(drop_bad_nd, "dropped: malformed neighbour discovery")                            \
     X(drop_no_mbuf, "dropped: no mbuf for a reply")                                     \
+    X(drop_multi_segment, "dropped: frame in several mbuf segments")                    \
+    X(redirected, "packets handed to the lcore owning their flow")                      \
+    X(drop_redirect_full, "dropped: the owning lcore's handoff ring was full")          \
     X(neighbour_table_full, "neighbour entries not stored because the table was full")
 
 // Counters of the control-channel server (one writer: the control thread).

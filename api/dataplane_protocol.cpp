@@ -865,7 +865,7 @@ std::vector<std::uint8_t> encode(const Message& m, std::uint32_t seq) {
                                     messageTypeName(messageType(m)) + ": " + why);
     }
     bool event = messageType(m) == MessageType::FlowIdle;
-    if (event ? seq != 0 : seq == 0) {
+    if (event ? seq != 0 : seq == 0 && messageType(m) != MessageType::Error) {
         throw std::invalid_argument(event ? "dpapi::encode: events carry seq 0"
                                           : "dpapi::encode: seq must be non-zero");
     }
@@ -924,7 +924,9 @@ DecodeResult decode(std::span<const std::uint8_t> datagram) {
         return fail(ErrorCode::UnknownType, "unknown message type " + std::to_string(type));
     }
     auto mt = static_cast<MessageType>(type);
-    if (mt == MessageType::FlowIdle ? res.error.seq != 0 : res.error.seq == 0) {
+    // Events carry seq 0; an Error may too (answering a datagram whose seq was unreadable).
+    if (mt == MessageType::FlowIdle ? res.error.seq != 0
+                                    : res.error.seq == 0 && mt != MessageType::Error) {
         return fail(ErrorCode::BadMessage,
                     mt == MessageType::FlowIdle ? "events carry seq 0" : "seq must be non-zero");
     }
