@@ -160,7 +160,7 @@ def main():
                                                stderr=subprocess.DEVNULL))
                 procs.append(caps[name][1])
             for name, (path, _) in caps.items():
-                wait_for(lambda: os.path.exists(path) and os.path.getsize(path) >= 24, 15,
+                wait_for(lambda: os.path.exists(path) and os.path.getsize(path) >= 24, 60,
                          f"tshark on {name}")
             time.sleep(1.0)  # tshark opens the capture file before the interface
 
@@ -208,14 +208,19 @@ def main():
             to_core = [p for p in in_pkts if p[0] == IN_MEDIA and p[2] == IN_PEER and p[3] == UAS_MEDIA_PORT]
             back_out = [p for p in out_pkts if p[0] == OUT_MEDIA and p[2] == OUT_PEER and p[3] == UAC_MEDIA_PORT]
             sent = [p for p in out_pkts if p[0] == OUT_PEER and p[2] == OUT_MEDIA]
+            echoed = [p for p in in_pkts if p[0] == IN_PEER and p[2] == IN_MEDIA]
             check(len({p[1] for p in to_core}) == calls,
                   f"RTP relayed to the core from {len({p[1] for p in to_core})} relay port(s) "
                   f"(one per call), {len(to_core)} packets")
             check(len({p[1] for p in back_out}) == calls,
                   f"echoed RTP relayed back to the carrier from {len({p[1] for p in back_out})} relay port(s), "
                   f"{len(back_out)} packets")
-            check(len(sent) > 0 and len(back_out) >= 0.99 * len(sent),
-                  f"{len(back_out)} of {len(sent)} RTP packets came back (>= 99%)")
+            # The relay loses nothing: every packet a peer sent to sbc left on the other side.
+            # (The UAS's echo itself may lag under load: only the relay is judged.)
+            check(len(sent) > 0 and len(to_core) == len(sent),
+                  f"carrier -> core: {len(to_core)} of {len(sent)} RTP packets relayed")
+            check(len(echoed) >= 0.9 * len(sent) and len(back_out) == len(echoed),
+                  f"core -> carrier: {len(back_out)} of {len(echoed)} RTP packets relayed")
 
             # Topology hiding: nothing of one side in the other side's SIP.
             out_sip, in_sip = sip_texts(caps["outside"][0]), sip_texts(caps["inside"][0])
