@@ -179,7 +179,15 @@ def main():
                        "-l", str(max(10, args.rate * 12)), "-nostdin", "-timeout", "600s",
                        "-timeout_error", "-trace_stat", "-stf", os.path.join(work, "uac_stat.csv")]
             t0 = time.time()
-            uac = topo.run(topo.out, *uac_cmd, capture_output=True, text=True, timeout=900)
+            uac_proc = topo.popen(topo.out, *uac_cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True)
+            procs.append(uac_proc)
+            if args.demo:
+                time.sleep(4)
+                print("== mid-call, sbcctl flows (the data plane's view; remotes as latched):")
+                print(json.dumps(sbcctl(args, work, "flows"), indent=1))
+            out, _ = uac_proc.communicate(timeout=900)
+            uac = subprocess.CompletedProcess(uac_cmd, uac_proc.returncode, out, "")
             elapsed = time.time() - t0
             with open(os.path.join(work, "uac.log"), "w") as f:
                 f.write(uac.stdout + uac.stderr)
