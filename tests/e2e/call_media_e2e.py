@@ -22,7 +22,7 @@ import time
 
 from e2e_util import check, finish
 from netns import IN_MEDIA, IN_PEER, IN_SBC, OUT_MEDIA, OUT_PEER, OUT_SBC, Topology
-from pcap_util import udp_packets
+from pcap_util import udp_packets, udp_packets_timed
 
 # af_packet rings large enough for bursts while the shared CPU is busy elsewhere.
 AF_ARGS = "qpairs=1,blocksz=4096,framesz=2048,framecnt=8192,qdisc_bypass=0"
@@ -127,11 +127,14 @@ def main():
     ap.add_argument("--rate", type=int, default=25)
     ap.add_argument("--demo", action="store_true")
     ap.add_argument("--prefix", default="sbcm-")
+    ap.add_argument("--restart", choices=["dataplane", "sbc"],
+                    help="one call; SIGKILL that process mid-call (the data plane is restarted)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("needs root (network namespaces)")
         return 77
-    calls = 1 if args.demo else args.calls
+    calls = 1 if args.demo or args.restart else args.calls
+    restart_times = {}
     work = tempfile.mkdtemp(prefix="sbc-call-")
     procs = []
     topo = Topology(args.prefix)
@@ -186,6 +189,35 @@ def main():
                 time.sleep(4)
                 print("== mid-call, sbcctl flows (the data plane's view; remotes as latched):")
                 print(json.dumps(sbcctl(args, work, "flows"), indent=1))
+            if args.restart == "dataplane":
+                # SIGKILL sbc-dataplane mid-call and start it again: sbc notices the control
+                # channel closing, reconnects and replays the call's flows (new generation).
+                time.sleep(2.5)
+                sock = os.path.join(work, "dataplane.sock")
+                restart_times["kill"] = time.time()
+                dp.kill()
+                dp.wait()
+                dp = topo.popen(topo.sbc, "chrt", "-f", "20", args.dataplane, "--config", dp_cfg,
+                                stdout=log("dataplane2.log"), stderr=subprocess.STDOUT)
+                procs.append(dp)
+                # The new socket's ctime is when the new data plane was ready (inode numbers
+                # may be reused, times are not).
+                def new_socket():
+                    try:
+                        return os.stat(sock).st_ctime > restart_times["kill"]
+                    except FileNotFoundError:
+                        return False
+                check(wait_for(new_socket, 30, "the new data plane's socket"), "sbc-dataplane restarted")
+                restart_times["up"] = os.stat(sock).st_ctime if new_socket() else time.time()
+                check(wait_for(lambda: sbcctl(args, work, "flows").get("count") == 1, 5,
+                               "the call's flow replayed"),
+                      "sbc re-programmed the call's flow into the new data plane")
+            elif args.restart == "sbc":
+                # SIGKILL sbc mid-call: the data plane keeps relaying the call's media.
+                time.sleep(2.5)
+                restart_times["kill"] = time.time()
+                sbc.kill()
+                sbc.wait()
             out, _ = uac_proc.communicate(timeout=900)
             uac = subprocess.CompletedProcess(uac_cmd, uac_proc.returncode, out, "")
             elapsed = time.time() - t0
@@ -195,12 +227,16 @@ def main():
             bad = re.search(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", uac.stdout)
             succeeded = int(ok.group(1)) if ok else -1
             failed = int(bad.group(1)) if bad else -1
-            check(uac.returncode == 0 and succeeded == calls and failed == 0,
-                  f"{calls} call(s) through sbc: {succeeded} successful, {failed} failed "
-                  f"(sipp exit {uac.returncode}, {elapsed:.0f} s)")
+            if args.restart == "sbc":
+                check(succeeded == 0, "the call could not end normally: its BYE met a dead sbc")
+            else:
+                check(uac.returncode == 0 and succeeded == calls and failed == 0,
+                      f"{calls} call(s) through sbc: {succeeded} successful, {failed} failed "
+                      f"(sipp exit {uac.returncode}, {elapsed:.0f} s)")
 
-            check(wait_for(lambda: sbcctl(args, work, "flows").get("count") == 0, 10, "flows released"),
-                  "every flow removed from the data plane after BYE")
+            if args.restart != "sbc":
+                check(wait_for(lambda: sbcctl(args, work, "flows").get("count") == 0, 10,
+                               "flows released"), "every flow removed from the data plane after BYE")
             stats = sbcctl(args, work, "stats")
             counters = stats.get("dataplane", {}).get("counters", {})
             print("   data-plane counters:", {k: v for k, v in counters.items() if v})
@@ -225,10 +261,27 @@ def main():
                   f"{len(back_out)} packets")
             # The relay loses nothing: every packet a peer sent to sbc left on the other side.
             # (The UAS's echo itself may lag under load: only the relay is judged.)
-            check(len(sent) > 0 and len(to_core) == len(sent),
+            lossless = args.restart != "dataplane"  # a killed data plane loses its in-flight media
+            check(not lossless or (len(sent) > 0 and len(to_core) == len(sent)),
                   f"carrier -> core: {len(to_core)} of {len(sent)} RTP packets relayed")
-            check(len(echoed) >= 0.9 * len(sent) and len(back_out) == len(echoed),
+            check(not lossless or (len(echoed) >= 0.9 * len(sent) and len(back_out) == len(echoed)),
                   f"core -> carrier: {len(back_out)} of {len(echoed)} RTP packets relayed")
+
+            if args.restart:
+                timed = [p for p in udp_packets_timed(caps["inside"][0])
+                         if p[1] == IN_MEDIA and p[3] == IN_PEER and p[4] == UAS_MEDIA_PORT]
+                stamps = sorted(p[0] for p in timed)
+                gap = max((b - a for a, b in zip(stamps, stamps[1:])), default=0)
+                print(f"   longest pause of the media towards the core: {gap * 1000:.0f} ms")
+                if args.restart == "dataplane":
+                    after = [t for t in stamps if t >= restart_times["up"]]
+                    resume = (after[0] - restart_times["up"]) if after else None
+                    check(resume is not None and resume <= 1.0,
+                          f"media resumed {resume if resume is None else round(resume * 1000)} ms "
+                          "after the new data plane started (<= 1000 ms)")
+                else:
+                    check(gap < 0.2, "no pause in the media while sbc was killed (< 200 ms)")
+                return finish()
 
             # Topology hiding: nothing of one side in the other side's SIP.
             out_sip, in_sip = sip_texts(caps["outside"][0]), sip_texts(caps["inside"][0])

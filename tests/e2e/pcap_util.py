@@ -5,6 +5,12 @@ import struct
 
 def udp_packets(path):
     """Yields (src_ip, src_port, dst_ip, dst_port, payload bytes) of every UDP datagram."""
+    for p in udp_packets_timed(path):
+        yield p[1:]
+
+
+def udp_packets_timed(path):
+    """Yields (unix time, src_ip, src_port, dst_ip, dst_port, payload) of every UDP datagram."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 24:
@@ -14,7 +20,8 @@ def udp_packets(path):
     linktype = struct.unpack(endian + "I", data[20:24])[0]
     off = 24
     while off + 16 <= len(data):
-        _, _, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        sec, frac, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        ts = sec + frac / (1e9 if magic in (0xA1B23C4D, 0x4D3CB2A1) else 1e6)
         frame = data[off + 16:off + 16 + incl]
         off += 16 + incl
         if linktype == 1:  # Ethernet
@@ -50,4 +57,4 @@ def udp_packets(path):
         if len(frame) < u + 8:
             continue
         sport, dport, ulen = struct.unpack("!HHH", frame[u:u + 6])
-        yield src, sport, dst, dport, frame[u + 8:u + ulen]
+        yield ts, src, sport, dst, dport, frame[u + 8:u + ulen]
