@@ -154,6 +154,35 @@ std::optional<SessionId> MediaClient::allocate(std::vector<Stream>& streams) {
     return id;
 }
 
+bool MediaClient::adopt(SessionId id, const std::vector<Stream>& streams) {
+    if (id == 0 || sessions_.count(id) != 0 || streams.empty() || streams.size() > 255) {
+        return false;
+    }
+    std::vector<std::pair<Side*, std::uint16_t>> taken;
+    auto take = [&](const StreamEnd& e) {
+        Side* s = side(e.side);
+        if (s == nullptr || e.local.ip != s->config.address || !s->pool.reserve(e.local.port)) {
+            return false;
+        }
+        taken.emplace_back(s, e.local.port);
+        return true;
+    };
+    for (const auto& st : streams) {
+        if (!take(st.a) || !take(st.b)) {
+            for (auto& [s, port] : taken) {
+                s->pool.release(port);
+            }
+            return false;
+        }
+    }
+    sessions_[id].streams = streams;
+    nextSession_ = std::max(nextSession_, id + 1);
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+        programFlow(id, i, true);
+    }
+    return true;
+}
+
 bool MediaClient::addStreams(SessionId id, std::vector<Stream>& streams) {
     auto it = sessions_.find(id);
     if (it == sessions_.end() || it->second.streams.size() + streams.size() > 255) {

@@ -96,6 +96,13 @@ class MediaClient final : public MediaService {
     std::vector<MediaStats> release(SessionId id) override;
     void release(SessionId id, StatsHandler done) override;
 
+    // Re-adopts a session of an earlier sbc process (from a persisted call record, after a
+    // restart): its relay ports are taken out of the pools and its flows are (re-)created, which
+    // the data plane treats as a re-claim when it still has them (counters and latches kept).
+    // Call before start() so that the first resync re-claims them instead of removing them.
+    // False (nothing changes) when the id is live or a port is outside its pool or in use.
+    bool adopt(SessionId id, const std::vector<Stream>& streams);
+
     void setIdleHandler(IdleHandler h) { onIdle_ = std::move(h); }
 
     // Admin queries, answered asynchronously (ok=false when the data plane is unreachable).

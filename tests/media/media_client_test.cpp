@@ -293,6 +293,39 @@ TEST_F(MediaClientTest, ReplaysLiveSessionsAfterTheDataplaneRestarts) {
     runUntil([&] { return dp_.all<dp::ResyncDone>().size() == 2; });
 }
 
+TEST_F(MediaClientTest, AdoptsSessionsOfAnEarlierProcessBeforeTheFirstResync) {
+    auto streams = audio();
+    streams[0].a.local = {"203.0.113.10", 20002};
+    streams[0].b.local = {"10.0.0.10", 30010};
+    const SessionId old = 12345;
+    EXPECT_FALSE(client_->adopt(old, {}));
+    auto foreign = streams;
+    foreign[0].b.local.port = 40000;  // outside the inside pool
+    EXPECT_FALSE(client_->adopt(old, foreign));
+    ASSERT_TRUE(client_->adopt(old, streams));
+    EXPECT_FALSE(client_->adopt(old, streams));  // live already
+    // The data plane still has the flow from the earlier process.
+    dp::FlowSpec kept;
+    kept.flowId = MediaClient::flowIdOf(old, 0);
+    kept.generation = 1;
+    dp_.flows_[kept.flowId] = kept;
+    client_->start();
+    runUntil([&] { return client_->connected() && dp_.all<dp::ResyncDone>().size() == 1; });
+    runUntil([&] { return client_->stats().flowsReclaimed == 1; });
+    ASSERT_EQ(dp_.flows_.size(), 1u);  // re-claimed, not removed at ResyncDone
+    EXPECT_EQ(dp_.flows_.begin()->second.a.localRtpPort, 20002);
+    // Its ports are not handed out again, and new sessions get ids after it.
+    for (int i = 0; i < 3; ++i) {
+        auto s = audio();
+        auto id = client_->allocate(s);
+        ASSERT_TRUE(id.has_value());
+        EXPECT_GT(*id, old);
+        EXPECT_NE(s[0].a.local.port, 20002);
+    }
+    auto s = audio();
+    EXPECT_FALSE(client_->allocate(s).has_value());  // 4 outside pairs: 1 adopted + 3 new
+}
+
 TEST_F(MediaClientTest, ReportsIdleFlowsAndAnswersStats) {
     client_->start();
     runUntil([&] { return client_->connected(); });
