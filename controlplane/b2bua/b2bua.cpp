@@ -18,6 +18,10 @@ namespace {
 
 using transaction::ServerResult;
 
+// Reliable provisionals relayed per call (RFC 3262); beyond it they are PRACKed by sbc itself
+// and relayed unreliably, so a peer cannot grow the RSeq map without bound.
+constexpr size_t kMaxReliableProvisionals = 16;
+
 std::string dialogKey(std::string_view callId, std::string_view localTag) {
     std::string key;
     key.reserve(callId.size() + localTag.size() + 1);
@@ -594,7 +598,7 @@ void B2bua::onProvisional(Call& call, const sip::Message& r) {
                 rseqB = rseqB * 10 + static_cast<std::uint32_t>(c - '0');
             }
         }
-        if (call.a.supports100rel) {
+        if (call.a.supports100rel && call.rseqMap.size() < kMaxReliableProvisionals) {
             // RFC 3262 §3: our own RSeq space on A; A's PRACK is mapped back to B's RSeq.
             std::uint32_t rseqA = ++call.aRseq;
             call.rseqMap[rseqA] = rseqB;
