@@ -352,6 +352,10 @@ int run(const std::string& configPath) {
                                           : std::vector<sbc::dpapi::Counter>{});
                     families.insert(families.end(), media.begin(), media.end());
                 }
+                if (b2bua) {
+                    auto calls = sbc::callMetricFamilies(b2bua->stats(), monitor->stats());
+                    families.insert(families.end(), calls.begin(), calls.end());
+                }
                 return families;
             });
             sbc::log::info("metrics_listening", "listen=" + sbc::log::quote(cfg->metricsListen));
