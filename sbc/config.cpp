@@ -366,9 +366,17 @@ class Loader {
             b2bua(b, cfg.b2bua);
         }
         // --- policy files (controlplane/policy) ---
-        if (const YAML::Node p = root["policy"]) {
-            if (!p.IsSequence() || p.size() == 0) {
-                error(p.Mark(), "'policy' must be a non-empty list of policy files");
+        // policy: [FILE, ...]  or  policy: {files: [FILE, ...]}
+        if (YAML::Node p = root["policy"]) {
+            bool mapping = p.IsMap();
+            if (mapping) {
+                onlyKeys(p, {"files"}, "policy");
+                p = p["files"];
+            }
+            if (!p || !p.IsSequence() || p.size() == 0) {
+                error(p ? p.Mark() : root["policy"].Mark(),
+                      mapping ? "policy needs 'files', a non-empty list of paths"
+                              : "'policy' must be a non-empty list of policy files");
             } else {
                 std::filesystem::path base = std::filesystem::path(path_).parent_path();
                 for (const auto& f : p) {

@@ -413,6 +413,10 @@ int run(const std::string& configPath) {
                 if (gate) {
                     sbc::appendPolicyFamilies(families, *gate);
                 }
+                if (b2bua) {
+                    auto calls = sbc::callMetricFamilies(b2bua->stats(), monitor->stats());
+                    families.insert(families.end(), calls.begin(), calls.end());
+                }
                 return families;
             });
             sbc::log::info("metrics_listening", "listen=" + sbc::log::quote(cfg->metricsListen));

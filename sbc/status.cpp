@@ -205,4 +205,69 @@ std::vector<prometheus::MetricFamily> metricFamilies(std::chrono::steady_clock::
     return out;
 }
 
+std::vector<prometheus::MetricFamily> callMetricFamilies(const b2bua::B2buaStats& c,
+                                                         const b2bua::DestinationMonitorStats& d) {
+    std::vector<prometheus::MetricFamily> out;
+    auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
+        out.push_back(counterFamily(name, help));
+        addSample(out.back(), static_cast<double>(v));
+    };
+    auto gauge = [&out](const char* name, const char* help, std::uint64_t v) {
+        out.push_back(gaugeFamily(name, help));
+        addSample(out.back(), static_cast<double>(v));
+    };
+    counter("sbc_calls_attempted_total", "INVITEs that started a call attempt.", c.callsAttempted);
+    counter("sbc_calls_answered_total", "Calls answered (2xx relayed to the caller).",
+            c.callsAnswered);
+    counter("sbc_calls_failed_total", "Calls that ended without an answer (final >= 300).",
+            c.callsFailed);
+    counter("sbc_calls_cancelled_total", "Calls cancelled by the caller or timer C.",
+            c.callsCancelled);
+    counter("sbc_calls_ended_total", "Calls finished (a CDR was written).", c.callsEnded);
+    gauge("sbc_calls_active", "Calls in progress now.", c.callsActive);
+    {
+        out.push_back(counterFamily("sbc_calls_rejected_total",
+                                    "INVITEs refused before routing, by reason."));
+        auto& f = out.back();
+        addSample(f, static_cast<double>(c.rejectedNoTrunk), {{"reason", "no_trunk"}});
+        addSample(f, static_cast<double>(c.rejectedNoRoute), {{"reason", "no_route"}});
+        addSample(f, static_cast<double>(c.rejectedOverload), {{"reason", "overload"}});
+        addSample(f, static_cast<double>(c.rejectedLoop), {{"reason", "max_forwards"}});
+        addSample(f, static_cast<double>(c.rejectedMedia), {{"reason", "media"}});
+        addSample(f, static_cast<double>(c.rejectedIntervalTooSmall),
+                  {{"reason", "session_interval"}});
+    }
+    {
+        out.push_back(counterFamily("sbc_calls_terminated_by_sbc_total",
+                                    "Calls sbc ended itself, by reason."));
+        auto& f = out.back();
+        addSample(f, static_cast<double>(c.timerCFired), {{"reason", "timer_c"}});
+        addSample(f, static_cast<double>(c.ackTimeouts), {{"reason", "ack_timeout"}});
+        addSample(f, static_cast<double>(c.maxDurationReached), {{"reason", "max_duration"}});
+        addSample(f, static_cast<double>(c.sessionExpired), {{"reason", "session_expired"}});
+        addSample(f, static_cast<double>(c.mediaTimeouts), {{"reason", "media_timeout"}});
+    }
+    counter("sbc_calls_failovers_total", "Next destination tried (failover codes or silence).",
+            c.failovers);
+    counter("sbc_calls_redirects_followed_total", "3xx followed by trunk policy.",
+            c.redirectsFollowed);
+    counter("sbc_calls_auth_answered_total", "Trunk challenges answered with credentials.",
+            c.authAnswered);
+    counter("sbc_calls_auth_failed_total", "Trunk challenges that could not be answered.",
+            c.authFailed);
+    counter("sbc_calls_forked_answers_released_total", "Later 2xx of a forked INVITE, ACKed+BYEd.",
+            c.forkedAnswersReleased);
+    counter("sbc_calls_unknown_dialog_total", "In-dialog requests matching no call (481).",
+            c.unknownDialog);
+    counter("sbc_calls_glare_total", "re-INVITE/UPDATE glare answered 491.", c.glare);
+    counter("sbc_calls_in_dialog_relayed_total", "In-dialog requests relayed between legs.",
+            c.inDialogRelayed);
+    counter("sbc_destinations_pings_total", "OPTIONS pings sent to trunk destinations.",
+            d.pingsSent);
+    counter("sbc_destinations_ping_failures_total", "OPTIONS pings timed out or answered 5xx.",
+            d.pingsFailed);
+    gauge("sbc_destinations_down", "Trunk destinations marked down now.", d.down);
+    return out;
+}
+
 }  // namespace sbc

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "controlplane/b2bua/b2bua.hpp"
+#include "controlplane/b2bua/destination_monitor.hpp"
 #include "controlplane/core/sip_server.hpp"
 #include "controlplane/transaction/transaction_layer.hpp"
 #include "controlplane/transport/transport_layer.hpp"
@@ -22,5 +24,9 @@ std::vector<prometheus::MetricFamily> metricFamilies(std::chrono::steady_clock::
                                                      const transport::TransportLayer& transport,
                                                      const core::SipServerStats& sip,
                                                      const transaction::Stats& transactions);
+
+// The B2BUA's counters (sbc_calls_*, sbc_destinations_*) as Prometheus families.
+std::vector<prometheus::MetricFamily> callMetricFamilies(
+    const b2bua::B2buaStats& calls, const b2bua::DestinationMonitorStats& destinations);
 
 }  // namespace sbc

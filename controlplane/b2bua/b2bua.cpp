@@ -18,6 +18,10 @@ namespace {
 
 using transaction::ServerResult;
 
+// Reliable provisionals relayed per call (RFC 3262); beyond it they are PRACKed by sbc itself
+// and relayed unreliably, so a peer cannot grow the RSeq map without bound.
+constexpr size_t kMaxReliableProvisionals = 16;
+
 std::string dialogKey(std::string_view callId, std::string_view localTag) {
     std::string key;
     key.reserve(callId.size() + localTag.size() + 1);
@@ -251,7 +255,7 @@ void B2bua::onInitialInvite(const sip::Message& req, ServerId txn, const transac
 void B2bua::startAttempt(Call& call) {
     sip::Message aInvite = sip::Message::parse(call.aInviteBytes);
     const sip::Uri& callerUri = aInvite.from().uri;
-    std::string callee = call.cdr.callee;
+    std::string callee = call.redirectUser.empty() ? call.cdr.callee : call.redirectUser;
     while (call.destIndex < call.destinations.size()) {
         const policy::Destination& dest = *call.destinations[call.destIndex];
         bool ipv6 = dest.host.find(':') != std::string::npos;
@@ -400,6 +404,10 @@ void B2bua::onOutboundResponse(std::uint64_t callId, std::uint32_t attempt, cons
     if ((code == 401 || code == 407) && answerChallenge(*call, r)) {
         return;
     }
+    if (code >= 300 && code < 400 && trunk.redirects == policy::RedirectMode::Follow &&
+        followRedirect(*call, r)) {
+        return;
+    }
     bool failover = code < 600 && std::find(trunk.failoverCodes.begin(), trunk.failoverCodes.end(),
                                             code) != trunk.failoverCodes.end();
     if (failover && call->destIndex + 1 < call->destinations.size()) {
@@ -411,6 +419,57 @@ void B2bua::onOutboundResponse(std::uint64_t callId, std::uint32_t attempt, cons
         return;
     }
     onFinalFailure(*call, code, r.reasonPhrase(), &r);
+}
+
+bool B2bua::followRedirect(Call& call, const sip::Message& r) {
+    // RFC 3261 §8.1.3.4: the Contacts of a 3xx are new targets, tried before what was left.
+    // Only IP-literal SIP URIs are followed (no DNS here), at most maxRedirects times a call.
+    if (call.redirects >= config_.maxRedirects) {
+        return false;
+    }
+    std::vector<const policy::Destination*> added;
+    std::string user;
+    for (const sip::NameAddr& c : r.contacts()) {
+        const sip::Uri& u = c.uri;
+        boost::system::error_code ec;
+        std::string host(u.hostAddress());
+        boost::asio::ip::make_address(host, ec);
+        if (!u.isSip() || ec || added.size() >= 4) {
+            continue;
+        }
+        policy::Destination d;
+        d.host = host;
+        d.port = u.port != 0 ? u.port : 5060;
+        d.transport = policy::Transport::Udp;
+        if (const sip::Param* t = u.param("transport")) {
+            if (sip::chars::iequals(t->value, "tcp")) {
+                d.transport = policy::Transport::Tcp;
+            } else if (sip::chars::iequals(t->value, "tls")) {
+                d.transport = policy::Transport::Tls;
+            }
+        }
+        if (u.scheme == sip::Scheme::Sips) {
+            d.transport = policy::Transport::Tls;
+        }
+        call.redirectTargets.push_back(std::move(d));
+        added.push_back(&call.redirectTargets.back());
+        if (user.empty()) {
+            user = u.userUnescaped();
+        }
+    }
+    if (added.empty()) {
+        return false;
+    }
+    ++call.redirects;
+    ++stats_.redirectsFollowed;
+    if (!user.empty()) {
+        call.redirectUser = user;
+    }
+    auto at = call.destinations.begin() + static_cast<long>(call.destIndex + 1);
+    call.destinations.insert(at, added.begin(), added.end());
+    ++call.destIndex;
+    startAttempt(call);
+    return true;
 }
 
 bool B2bua::answerChallenge(Call& call, const sip::Message& r) {
@@ -539,7 +598,7 @@ void B2bua::onProvisional(Call& call, const sip::Message& r) {
                 rseqB = rseqB * 10 + static_cast<std::uint32_t>(c - '0');
             }
         }
-        if (call.a.supports100rel) {
+        if (call.a.supports100rel && call.rseqMap.size() < kMaxReliableProvisionals) {
             // RFC 3262 §3: our own RSeq space on A; A's PRACK is mapped back to B's RSeq.
             std::uint32_t rseqA = ++call.aRseq;
             call.rseqMap[rseqA] = rseqB;

@@ -51,6 +51,7 @@ struct B2buaConfig {
     // A call is torn down (BYE both legs) after this long; 0: no limit.
     std::chrono::milliseconds maxCallDuration{std::chrono::hours(4)};
     std::size_t maxCalls = 100000;  // beyond it new INVITEs get 503
+    int maxRedirects = 3;           // 3xx followed per call (RedirectMode::Follow)
     // RFC 4028: the smallest session interval sbc accepts (422 below it, §8.1.1).
     std::chrono::seconds minSessionExpires{90};
     // Digest credentials by name (the secrets file), for trunks that challenge (RFC 3261 §22.2).
@@ -71,6 +72,7 @@ struct B2buaStats {
     std::uint64_t rejectedLoop = 0;  // 483
     std::uint64_t rejectedMedia = 0;
     std::uint64_t failovers = 0;
+    std::uint64_t redirectsFollowed = 0;
     std::uint64_t authAnswered = 0;  // 401/407 from a trunk answered with credentials
     std::uint64_t authFailed = 0;    // challenged again, or no usable challenge/credentials
     std::uint64_t timerCFired = 0;
@@ -142,6 +144,7 @@ class B2bua {
     void onOutboundResponse(std::uint64_t callId, std::uint32_t attempt, const sip::Message& r);
     void onOutboundFailure(std::uint64_t callId, std::uint32_t attempt, int code);
     bool answerChallenge(Call& call, const sip::Message& r);
+    bool followRedirect(Call& call, const sip::Message& r);
     void onFinalFailure(Call& call, int code, std::string_view reason, const sip::Message* r);
     void onProvisional(Call& call, const sip::Message& r);
     void onAnswer(Call& call, const sip::Message& r);

@@ -3,6 +3,7 @@
 // by the B2bua (io_context thread); the B2bua implements the behaviour.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -89,6 +90,11 @@ struct Call {
     const policy::Trunk* outTrunk = nullptr;
     std::vector<const policy::Destination*> destinations;  // in the order to try
     size_t destIndex = 0;
+    // 3xx followed (RedirectMode::Follow): the targets, owned here (stable addresses), and the
+    // user they asked for (the new Request-URI user).
+    std::deque<policy::Destination> redirectTargets;
+    std::string redirectUser;
+    int redirects = 0;
     std::uint32_t attempt = 0;  // increases per outbound INVITE sent (failover, auth)
     bool authTried = false;     // a challenge of the current destination was answered
     std::string authHeader;     // "Authorization" / "Proxy-Authorization" (RFC 3261 §22.2)

@@ -28,8 +28,8 @@ CallMedia::CallMedia(media::MediaService& media, LegMediaPolicy a, LegMediaPolic
                      std::uint64_t sessionSeed)
     : media_(media), policy_{std::move(a), std::move(b)} {
     // RFC 8866 §5.2: sess-id is a numeric string; one per leg, unrelated to the peer's.
-    origin_[0].sessionId = std::to_string(sessionSeed & 0x7fffffffffffULL);
-    origin_[1].sessionId = std::to_string((sessionSeed >> 17) & 0x7fffffffffffULL);
+    origin_[0].sessionId = std::to_string((sessionSeed & 0x7fffffffffffULL) + 1);
+    origin_[1].sessionId = std::to_string(((sessionSeed >> 17) & 0x7fffffffffffULL) + 1);
     origin_[0].version = 1;
     origin_[1].version = 1;
 }
@@ -73,11 +73,11 @@ CallMedia::Result CallMedia::relay(std::string_view body, LegId from) {
     }
 
     // The remotes of the sending leg, from its SDP (RFC 8866 §5.7, §5.14; RFC 3605; RFC 5761).
-    std::vector<const sdp::Connection*> received(sd.media.size());
+    std::vector<bool> hold(sd.media.size(), false);  // RFC 2543 hold: c=0.0.0.0 (kept)
     for (size_t i = 0; i < sd.media.size(); ++i) {
         const sdp::MediaDescription& m = sd.media[i];
         const sdp::Connection* c = sd.effectiveConnection(m);
-        received[i] = c;
+        hold[i] = isUnspecified(c);
         media::StreamEnd& e = endOf(streams_[i], from);
         e.rtcpMux = m.hasRtcpMux();
         if (m.isRejected() || c == nullptr) {
@@ -124,8 +124,8 @@ CallMedia::Result CallMedia::relay(std::string_view body, LegId from) {
                 out.error = SdpError{500, "No Media Address"};
                 return out;
             }
-            if (isUnspecified(received[i])) {
-                m.setConnectionAddress(received[i]->address);  // RFC 2543 hold kept as hold
+            if (hold[i]) {
+                m.setConnectionAddress("0.0.0.0");  // RFC 2543 hold kept as hold
             }
         }
         if (m.attributes.has("rtcp")) {

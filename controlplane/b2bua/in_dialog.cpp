@@ -16,6 +16,12 @@ bool isSdp(std::string_view contentType) {
     return sip::chars::iequals(contentType, "application/sdp");
 }
 
+// Methods whose bodies are session descriptions (RFC 3264, RFC 3311, RFC 3262).
+bool carriesSession(sip::Method m) {
+    return m == sip::Method::Invite || m == sip::Method::Update || m == sip::Method::Prack ||
+           m == sip::Method::Ack;
+}
+
 // RAck: response-num CSeq-num Method (RFC 3262 §7.2).
 bool parseRack(std::string_view v, std::uint32_t& rseq) {
     while (!v.empty() && v.front() == ' ') {
@@ -120,6 +126,12 @@ void B2bua::relayInDialog(Call& call, LegId from, const sip::Message& req, Serve
             }
             body = std::move(*res.body);
             offer = true;
+        } else if (carriesSession(req.method())) {
+            // Only SDP is rewritten: any other body of a session request (multipart with SDP
+            // inside, say) could carry the far side's addresses, so it is refused.
+            ++stats_.rejectedMedia;
+            respond(call, from, txn, *base, 415, {}, {{"Accept", "application/sdp"}});
+            return;
         } else {
             body = std::string(req.body());  // INFO payloads and the like: no addresses
             type = req.contentType();
@@ -195,8 +207,8 @@ void B2bua::onRelayedResponse(std::uint64_t callId, LegId from, ServerId txn,
             if (res.body) {
                 body = std::move(*res.body);
             }
-        } else {
-            body = std::string(r.body());
+        } else if (!carriesSession(method)) {
+            body = std::string(r.body());  // not SDP, not a session method: relayed as is
             type = r.contentType();
         }
     }

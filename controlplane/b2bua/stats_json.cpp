@@ -28,6 +28,7 @@ std::string statsJson(const B2buaStats& s, const DestinationMonitorStats* d) {
     add(out, "rejected_media", s.rejectedMedia);
     add(out, "rejected_interval_too_small", s.rejectedIntervalTooSmall);
     add(out, "failovers", s.failovers);
+    add(out, "redirects_followed", s.redirectsFollowed);
     add(out, "auth_answered", s.authAnswered);
     add(out, "auth_failed", s.authFailed);
     add(out, "timer_c", s.timerCFired);

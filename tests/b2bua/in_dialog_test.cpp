@@ -170,6 +170,19 @@ TEST(InDialog, InfoAndOptionsAreRelayed) {
     EXPECT_NE(h.last("10.1.1.10", "SIP/2.0 200").find("CSeq: 1 OPTIONS"), std::string::npos);
 }
 
+TEST(InDialog, NonSdpSessionBodyIsRefused) {
+    Harness h;
+    Call c = establish(h);
+    std::string reinvite =
+        inDialog(c.a, "INVITE", 11, "z9hG4bKmp", "198.51.100.7:5062", "--b\r\n\r\n--b--\r\n");
+    reinvite.replace(reinvite.find("application/sdp"), 15, "multipart/mixed;boundary=b");
+    h.request(reinvite);
+    std::string r = h.last("198.51.100.7", "SIP/2.0 415");
+    ASSERT_FALSE(r.empty());
+    EXPECT_EQ(headerOf(r, "Accept"), "application/sdp");
+    EXPECT_EQ(h.count("10.1.1.10", "INVITE "), 1u);
+}
+
 TEST(InDialog, UnknownDialogIs481) {
     Harness h;
     DialogView v{"nope@x", "<sip:a@198.51.100.7>;tag=1", "<sip:b@sbc>;tag=2", "sip:sbc"};
