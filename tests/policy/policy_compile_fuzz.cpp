@@ -128,10 +128,15 @@ void exerciseAcl(const Acl& acl) {
         boost::asio::ip::make_address("192.0.2.1"), boost::asio::ip::make_address("10.0.0.1"),
         boost::asio::ip::make_address("0.0.0.0"), boost::asio::ip::make_address("2001:db8::1"),
         boost::asio::ip::make_address("::ffff:198.51.100.7")};
+    // The last one is as long as matching ever looks (kMaxMatchBytes): a pattern that
+    // backtracks badly shows up as a libFuzzer timeout, as it would stall the io_context thread.
+    static const std::string kLong(kMaxMatchBytes, 'a');
+    static const std::string kLongDigits(kMaxMatchBytes, '1');
     static const RequestView kRequests[] = {
         {"INVITE", "friendly-scanner", "100", "+4930123", "%2B49-30-123"},
         {"OPTIONS", "", "", "", ""},
-        {"REGISTER", "Linphone/5.0", "alice", "alice", "alice"}};
+        {"REGISTER", "Linphone/5.0", "alice", "alice", "alice"},
+        {"INVITE", kLong, kLong, kLongDigits, kLongDigits}};
     for (const auto& a : kAddresses) {
         AclDecision s = evaluateSource(acl, a);
         if (s.decided) {
