@@ -10,10 +10,10 @@ PACKAGES=(
   # libraries
   libboost-dev libboost-system-dev libssl-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libdpdk-dev libsrtp2-dev prometheus-cpp-dev
+  libdpdk-dev libsrtp2-dev prometheus-cpp-dev libre2-dev
   # real peers and tools for the tests and the demo
   sip-tester sipvicious tshark redis-server prometheus
-  iproute2 ethtool iputils-ping procps psmisc python3 openssl ca-certificates socat
+  iproute2 ethtool python3-yaml iputils-ping procps psmisc python3 openssl ca-certificates socat
 )
 
 SUDO=""

@@ -49,11 +49,7 @@ bool fullMatch(const std::optional<Pattern>& p, std::string_view escaped) {
     }
     std::array<char, kMaxMatchBytes> buf;
     std::string_view v = normalize(escaped, buf, false);
-    try {
-        return std::regex_match(v.begin(), v.end(), p->regex);
-    } catch (const std::regex_error&) {
-        return false;  // complexity limits: treat as no match
-    }
+    return re2::RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *p->regex);
 }
 
 bool search(const std::optional<Pattern>& p, std::string_view value) {
@@ -61,11 +57,7 @@ bool search(const std::optional<Pattern>& p, std::string_view value) {
         return true;
     }
     value = value.substr(0, kMaxMatchBytes);
-    try {
-        return std::regex_search(value.begin(), value.end(), p->regex);
-    } catch (const std::regex_error&) {
-        return false;
-    }
+    return re2::RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *p->regex);
 }
 
 bool ruleMatches(const AclRule& r, const boost::asio::ip::address& source, const RequestView& req) {

@@ -22,37 +22,32 @@ const std::set<std::string> kMethods = {"INVITE",    "ACK",    "BYE",     "CANCE
                                         "REGISTER",  "PRACK",  "UPDATE",  "INFO",   "REFER",
                                         "SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE"};
 
-std::string regexProblem(std::regex_constants::error_type code) {
-    using namespace std::regex_constants;
+// RE2 (linear-time matching: a policy regex can never make sbc backtrack on hostile input).
+std::string regexProblem(re2::RE2::ErrorCode code) {
     switch (code) {
-        case error_collate:
-            return "invalid collating element";
-        case error_ctype:
-            return "invalid character class";
-        case error_escape:
-            return "invalid escape";
-        case error_backref:
-            return "invalid back reference";
-        case error_brack:
-            return "unbalanced [";
-        case error_paren:
+        case re2::RE2::ErrorMissingParen:
+        case re2::RE2::ErrorUnexpectedParen:
             return "unbalanced (";
-        case error_brace:
-            return "unbalanced {";
-        case error_badbrace:
-            return "invalid {} range";
-        case error_range:
+        case re2::RE2::ErrorMissingBracket:
+            return "unbalanced [";
+        case re2::RE2::ErrorBadEscape:
+        case re2::RE2::ErrorTrailingBackslash:
+            return "invalid escape";
+        case re2::RE2::ErrorBadCharClass:
+            return "invalid character class";
+        case re2::RE2::ErrorBadCharRange:
             return "invalid character range";
-        case error_space:
-            return "out of memory";
-        case error_badrepeat:
+        case re2::RE2::ErrorRepeatArgument:
+        case re2::RE2::ErrorRepeatOp:
             return "repeat with nothing before it";
-        case error_complexity:
-            return "too complex";
-        case error_stack:
-            return "too complex";
+        case re2::RE2::ErrorRepeatSize:
+            return "invalid {} range";
+        case re2::RE2::ErrorBadPerlOp:
+            return "unsupported construct (no look-around or back references)";
+        case re2::RE2::ErrorPatternTooLarge:
+            return "pattern too large";
         default:
-            return "invalid";
+            return "invalid regular expression";
     }
 }
 
@@ -78,6 +73,16 @@ class Compiler {
     void file(const std::string& path) {
         readers_.push_back(std::make_unique<YamlReader>(path, diags_));
         YamlReader& r = *readers_.back();
+        // Every shape is checked before it is indexed; should one slip through, yaml-cpp's
+        // exception becomes an error at its position (a reload must never take sbc down).
+        try {
+            fileChecked(path, r);
+        } catch (const YAML::Exception& e) {
+            r.error(e.mark, "unexpected structure: " + e.msg);
+        }
+    }
+
+    void fileChecked(const std::string& path, YamlReader& r) {
         YAML::Node root;
         try {
             root = YAML::LoadFile(path);
@@ -129,7 +134,8 @@ class Compiler {
         if (const YAML::Node a = root["acl"]) {
             if (once(r, a, "acl")) {
                 acl(r, a, snap_->acl, "acl");
-                aclDefaultMark_ = a["default"] ? r.where(a["default"].Mark()) : r.where(a.Mark());
+                aclDefaultMark_ =
+                    a.IsMap() && a["default"] ? r.where(a["default"].Mark()) : r.where(a.Mark());
             }
         }
         if (const YAML::Node l = root["limits"]) {
@@ -191,17 +197,17 @@ class Compiler {
         if (!r.string(n, key, src)) {
             return std::nullopt;
         }
-        try {
-            auto flags = std::regex::ECMAScript | std::regex::optimize;
-            if (icase) {
-                flags |= std::regex::icase;
-            }
-            return Pattern{src, std::regex(src, flags)};
-        } catch (const std::regex_error& e) {
+        re2::RE2::Options opts;
+        opts.set_log_errors(false);
+        opts.set_case_sensitive(!icase);
+        opts.set_max_mem(1 << 20);  // bounded compile and match memory per pattern
+        auto re = std::make_shared<const re2::RE2>(src, opts);
+        if (!re->ok()) {
             r.error(n.Mark(), "bad regex '" + src + "' in '" + std::string(key) +
-                                  "': " + regexProblem(e.code()));
+                                  "': " + regexProblem(re->error_code()));
             return std::nullopt;
         }
+        return Pattern{src, std::move(re)};
     }
 
     void cidrs(YamlReader& r, const YAML::Node& n, std::string_view key, std::vector<Cidr>& out) {

@@ -87,7 +87,8 @@ const Route* PolicySnapshot::route(const Trunk& from, std::string_view user) con
         if (!user.starts_with(r.userPrefix)) {
             continue;
         }
-        if (r.userRegex && !std::regex_match(user.begin(), user.end(), *r.userRegex)) {
+        if (r.userRegex &&
+            !re2::RE2::FullMatch(re2::StringPiece(user.data(), user.size()), *r.userRegex)) {
             continue;
         }
         return &r;

@@ -5,12 +5,13 @@
 // it) and its readers (the SIP core's policy steps, the B2BUA's routing). A snapshot is immutable:
 // readers hold a std::shared_ptr<const PolicySnapshot> for the duration of a decision or a call,
 // and reload swaps the pointer (STYLE.md #4).
+#include <re2/re2.h>
+
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,7 +35,7 @@ enum class DenyResponse : std::uint8_t { Reject, Drop };
 // A regex as written plus its compiled form.
 struct Pattern {
     std::string source;
-    std::regex regex;
+    std::shared_ptr<const re2::RE2> regex;  // RE2: linear-time, no backtracking
 };
 
 // One ordered ACL rule: every condition present must hold (absent conditions match anything).
@@ -165,10 +166,10 @@ struct Trunk {
 
 struct Route {
     std::string name;
-    std::vector<std::string> fromTrunks;  // empty: any inbound trunk
-    std::string userPrefix;               // Request-URI user starts with it ("" matches all)
-    std::optional<std::regex> userRegex;  // full match on the Request-URI user
-    std::string regexSource;              // the regex as written, for messages
+    std::vector<std::string> fromTrunks;        // empty: any inbound trunk
+    std::string userPrefix;                     // Request-URI user starts with it ("" matches all)
+    std::shared_ptr<const re2::RE2> userRegex;  // full match on the Request-URI user (RE2)
+    std::string regexSource;                    // the regex as written, for messages
     std::string targetTrunk;
     std::string where;  // "FILE:LINE:COL" of the definition
 };

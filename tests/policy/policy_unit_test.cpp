@@ -252,6 +252,24 @@ TEST_F(GateTest, MessageRulesAndNumberPrefixes) {
     EXPECT_EQ(g.stats().rejected[static_cast<size_t>(Reason::UnknownSource)], 1u);
 }
 
+// Regexes run on RE2 (linear time): a pattern that makes a backtracking engine take exponential
+// time, matched against a long hostile value, answers at once (under std::regex this test hung).
+TEST_F(GateTest, PathologicalRegexesCannotStallTheGate) {
+    auto p = compile(
+        "version: 1\n"
+        "trunks:\n  - name: c\n    side: outside\n    sources: [192.0.2.0/24]\n"
+        "acl:\n  rules:\n    - {action: deny, user_agent: '(a*)*b'}\n"
+        "    - {action: deny, ruri_user: '(x+x+)+y'}\n");
+    ASSERT_TRUE(p);
+    LocalBanStore bans(10);
+    PolicyGate g(p, bans, fakeClock());
+    const std::string as(200, 'a');
+    const std::string xs(200, 'x');
+    EXPECT_EQ(check(g, "192.0.2.1", parse("OPTIONS", "1", as)).kind, Kind::Continue);
+    EXPECT_EQ(check(g, "192.0.2.1", parse("OPTIONS", "1", as + "b")).code, 403);
+    EXPECT_EQ(check(g, "192.0.2.1", parse("INVITE", xs)).kind, Kind::Continue);
+}
+
 TEST_F(GateTest, ScannerBansAtOnceAndFailuresBanAfterThreshold) {
     auto p = compile(
         "version: 1\nlimits: {unknown_source: drop}\n"
