@@ -366,17 +366,36 @@ void FlowTable::release(std::uint32_t slot) {
 }
 
 dpapi::Message FlowTable::remove(std::uint64_t flowId) {
-    auto it = byId_.find(flowId);
-    if (it == byId_.end()) {
-        return error(ErrorCode::NoSuchFlow, "no flow " + std::to_string(flowId));
+    return removeMany({flowId})[0];
+}
+
+std::vector<dpapi::Message> FlowTable::removeMany(const std::vector<std::uint64_t>& flowIds) {
+    std::vector<dpapi::Message> replies(flowIds.size());
+    std::vector<std::uint32_t> slots;
+    std::vector<std::size_t> index;  // reply index of each slot
+    for (std::size_t i = 0; i < flowIds.size(); ++i) {
+        auto it = byId_.find(flowIds[i]);
+        bool dup =
+            it != byId_.end() && std::find(slots.begin(), slots.end(), it->second) != slots.end();
+        if (it == byId_.end() || dup) {
+            replies[i] = error(ErrorCode::NoSuchFlow, "no flow " + std::to_string(flowIds[i]));
+            continue;
+        }
+        slots.push_back(it->second);
+        index.push_back(i);
     }
-    std::uint32_t slot = it->second;
-    unpublish({slot});
-    const Flow& f = setup_.flows[slot];
-    dpapi::DeleteFlowReply r{flowId, endStats(f.end[0]), endStats(f.end[1])};
-    release(slot);
-    ++counters_.flows_deleted;
-    return r;
+    if (slots.empty()) {
+        return replies;
+    }
+    unpublish(slots);  // one grace period for the whole batch
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+        const Flow& f = setup_.flows[slots[k]];
+        replies[index[k]] =
+            dpapi::DeleteFlowReply{f.flowId, endStats(f.end[0]), endStats(f.end[1])};
+        release(slots[k]);
+        ++counters_.flows_deleted;
+    }
+    return replies;
 }
 
 dpapi::Message FlowTable::resyncDone(std::uint64_t generation) {

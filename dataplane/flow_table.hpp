@@ -48,6 +48,8 @@ class FlowTable {
     dpapi::Message create(const dpapi::FlowSpec& spec);
     dpapi::Message update(const dpapi::FlowSpec& spec);
     dpapi::Message remove(std::uint64_t flowId);
+    // Deletes several flows with one RCU grace period; one reply per id, in order.
+    std::vector<dpapi::Message> removeMany(const std::vector<std::uint64_t>& flowIds);
     dpapi::Message list(const dpapi::ListFlows& req) const;
     dpapi::Message resyncDone(std::uint64_t generation);
     // Flows idle for their timeout and not reported since their last packet.

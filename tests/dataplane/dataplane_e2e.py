@@ -235,18 +235,21 @@ def soak(client, topo, gen, args):
     time.sleep(0.5)  # neighbours are resolved already; let any ARP refresh settle
     common = ["--streams", str(n), "--pps", str(args.pps), "--seconds", str(args.soak_seconds),
               "--bind-step", "2", "--peer-step", "2", "--linger-ms", "2000"]
-    p_out = subprocess.Popen(["ip", "netns", "exec", topo.ns_out, args.rtp_peer,
+    # The RTP endpoints get a real-time priority too (below the data plane's): on a shared,
+    # loaded test machine an endpoint starved of CPU would otherwise fall behind its schedule.
+    rt = ["chrt", "-f", "10"] if args.realtime else []
+    p_out = subprocess.Popen(["ip", "netns", "exec", topo.ns_out] + rt + [args.rtp_peer,
                               "--bind", "192.0.2.10", "--bind-port", "40000",
                               "--peer", "192.0.2.1", "--peer-port", "20100",
                               "--ssrc-base", "65536"] + common,
                              stdout=subprocess.PIPE, text=True)
-    p_in = subprocess.Popen(["ip", "netns", "exec", topo.ns_in, args.rtp_peer,
+    p_in = subprocess.Popen(["ip", "netns", "exec", topo.ns_in] + rt + [args.rtp_peer,
                              "--bind", "10.0.0.20", "--bind-port", "40000",
                              "--peer", "10.0.0.1", "--peer-port", "30100",
                              "--ssrc-base", "131072"] + common,
                             stdout=subprocess.PIPE, text=True)
-    out = json.loads(p_out.communicate(timeout=args.soak_seconds + 60)[0])
-    inn = json.loads(p_in.communicate(timeout=60)[0])
+    out = json.loads(p_out.communicate(timeout=args.soak_seconds + 120)[0])
+    inn = json.loads(p_in.communicate(timeout=120)[0])
     expected = n * args.pps * args.soak_seconds
     print(f"     outside peer: {out}")
     print(f"     inside peer:  {inn}")
@@ -292,7 +295,7 @@ def main():
         topo.up()
         sock_path = os.path.join(tmp, "dp.sock")
         cfg = os.path.join(tmp, "dataplane.yaml")
-        af = "qpairs=1,blocksz=4096,framesz=2048,framecnt=8192,qdisc_bypass=0"
+        af = "qpairs=1,blocksz=4096,framesz=2048,framecnt=16384,qdisc_bypass=0"
         with open(cfg, "w") as f:
             f.write(f"""eal: ["-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
       "--no-telemetry", "--log-level=error", "--file-prefix", "dpt{os.getpid()}"]

@@ -255,17 +255,21 @@ inline Bytes arpRequest(const std::array<std::uint8_t, 6>& srcMac, const char* s
     return f;
 }
 
-inline void inject(rte_mempool* pool, const RingPort& port, const Bytes& frame) {
+inline void inject(rte_mempool* pool, rte_ring* rx, const Bytes& frame) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool);
     if (m == nullptr) {
         throw std::runtime_error("no mbuf");
     }
     std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())), frame.data(),
                 frame.size());
-    if (rte_ring_enqueue(port.rx, m) != 0) {
+    if (rte_ring_enqueue(rx, m) != 0) {
         rte_pktmbuf_free(m);
         throw std::runtime_error("rx ring full");
     }
+}
+
+inline void inject(rte_mempool* pool, const RingPort& port, const Bytes& frame) {
+    inject(pool, port.rx, frame);
 }
 
 inline std::vector<Bytes> drain(const RingPort& port) {

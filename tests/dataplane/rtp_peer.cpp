@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     const std::uint64_t perStream = static_cast<std::uint64_t>(o.pps * o.seconds);
     const std::uint64_t intervalNs = 1000000000ULL / static_cast<std::uint64_t>(o.pps);
     // Streams are spread evenly over the packet interval.
-    const std::uint64_t start = nowNs() + 10000000ULL;
+    std::uint64_t start = nowNs() + 10000000ULL;
     // The run ends once everything is sent and nothing has arrived for the linger time (the
     // other side may finish later than this one when the machine is busy).
     const std::uint64_t lingerNs = std::uint64_t(o.lingerMs) * 1000000;
@@ -151,6 +151,12 @@ int main(int argc, char** argv) {
     for (;;) {
         std::uint64_t now = nowNs();
         bool sentAny = false;
+        // After a stall (the process was not scheduled) resume at the nominal rate instead of
+        // bursting everything that is late: at most 20 ms worth of packets go back to back.
+        constexpr std::uint64_t kMaxLagNs = 20000000;
+        if (k < total && now > start + k * intervalNs / streams.size() + kMaxLagNs) {
+            start = now - kMaxLagNs - k * intervalNs / streams.size();
+        }
         while (k < total && now >= start + k * intervalNs / streams.size()) {
             Stream& s = streams[k % streams.size()];
             round = k / streams.size();
