@@ -275,7 +275,7 @@ dpapi::Message FlowTable::create(const dpapi::FlowSpec& spec) {
                         positions.push_back(pos);
                     }
                 }
-                rte_rcu_qsbr_synchronize(setup_.rcu, RTE_QSBR_THRID_INVALID);
+                waitGracePeriod();
                 for (auto pos : positions) {
                     rte_hash_free_key_with_position(setup_.hash, pos);
                 }
@@ -332,6 +332,16 @@ dpapi::Message FlowTable::update(const dpapi::FlowSpec& spec) {
     return dpapi::UpdateFlowReply{spec.flowId};
 }
 
+void FlowTable::waitGracePeriod() {
+    // Every online worker passes a quiescent state once per loop iteration (microseconds). Yield
+    // while waiting rather than spin: where workers share a core with this thread (tests, small
+    // machines) spinning would only delay them.
+    std::uint64_t token = rte_rcu_qsbr_start(setup_.rcu);
+    while (rte_rcu_qsbr_check(setup_.rcu, token, false) == 0) {
+        std::this_thread::yield();
+    }
+}
+
 void FlowTable::unpublish(const std::vector<std::uint32_t>& slots) {
     std::vector<std::int32_t> positions;
     positions.reserve(slots.size() * 4);
@@ -351,7 +361,7 @@ void FlowTable::unpublish(const std::vector<std::uint32_t>& slots) {
         }
     }
     // After this no lcore holds a reference obtained from the removed keys.
-    rte_rcu_qsbr_synchronize(setup_.rcu, RTE_QSBR_THRID_INVALID);
+    waitGracePeriod();
     for (auto pos : positions) {
         rte_hash_free_key_with_position(setup_.hash, pos);
     }

@@ -90,6 +90,7 @@ class FlowTable {
     EndConfig endConfig(const dpapi::FlowEnd& e, bool resetRemote) const noexcept;
     static EndRequest requestOf(const dpapi::FlowEnd& e);
     bool sendCommand(std::uint32_t slot, const dpapi::FlowSpec& spec, bool reset0, bool reset1);
+    void waitGracePeriod();
     // Removes the hash keys of `slots`, waits one grace period, frees them.
     void unpublish(const std::vector<std::uint32_t>& slots);
     void release(std::uint32_t slot);
