@@ -5,6 +5,7 @@
 #include <rte_lcore.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -197,6 +198,9 @@ void ControlServer::run() {
                 if (sessions_.size() >= kMaxControlSessions) {
                     ::close(fd);
                 } else {
+                    // A client that stops reading must not stall the control thread.
+                    timeval tv{1, 0};
+                    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
                     sessions_.push_back({fd, false});
                     ++dp_.flows().counters().control_connections;
                 }
@@ -233,7 +237,7 @@ void ControlServer::run() {
         std::erase_if(sessions_, [](const Session& s) { return s.fd < 0; });
         std::uint64_t now = rte_rdtsc();
         if (now >= nextScan) {
-            nextScan = now + hz / 5;
+            nextScan = now + hz;  // idle flows are reported within a second of their timeout
             for (const auto& ev : idleEvents()) {
                 for (auto& s : sessions_) {
                     if (s.hello) {
