@@ -101,7 +101,8 @@ unsigned Worker::pollOnce() noexcept {
         unsigned n = rte_ring_sc_dequeue_burst(ctx_.handoff[index_], reinterpret_cast<void**>(pkts),
                                                kBurst, nullptr);
         for (unsigned i = 0; i < n; ++i) {
-            processBurst(&pkts[i], 1, ctx_.portToInterface[pkts[i]->port], now);
+            // relay() stamped the ingress port on every frame it handed over.
+            processBurst(&pkts[i], 1, ctx_.portToInterface[pkts[i]->port % RTE_MAX_ETHPORTS], now);
         }
         received += n;
     }
@@ -419,7 +420,9 @@ void Worker::relay(const Meta& meta, std::uintptr_t keyData, std::uint64_t now) 
     rte_mbuf* m = meta.m;
     Flow& flow = ctx_.flows[keyDataSlot(keyData)];
     if (flow.owner != index_) {
-        // The flow belongs to another lcore: hand the frame over (only with several workers).
+        // The flow belongs to another lcore: hand the frame over (only with several workers),
+        // stamped with its ingress port (not every PMD sets it).
+        m->port = ctx_.interfaces[meta.iface].portId;
         if (rte_ring_mp_enqueue(ctx_.handoff[flow.owner], m) != 0) {
             drop(m, counters_.drop_redirect_full);
         } else {

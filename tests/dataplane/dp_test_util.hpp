@@ -276,8 +276,10 @@ inline void inject(rte_mempool* pool, rte_ring* rx, const Bytes& frame) {
     if (m == nullptr) {
         throw std::runtime_error("no mbuf");
     }
-    std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())), frame.data(),
-                frame.size());
+    auto* dst = rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size()));
+    if (!frame.empty()) {
+        std::memcpy(dst, frame.data(), frame.size());
+    }
     if (rte_ring_enqueue(rx, m) != 0) {
         rte_pktmbuf_free(m);
         throw std::runtime_error("rx ring full");
