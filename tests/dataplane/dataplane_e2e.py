@@ -244,8 +244,10 @@ def soak(client, topo, gen, args):
                 raise RuntimeError("CreateFlow failed during soak setup")
     check(client.stats()["flows"] == n, f"{n} flows created")
     time.sleep(0.5)  # neighbours are resolved already; let any ARP refresh settle
+    start_at = int(time.time() * 1000) + 3000  # both peers bind first, then start together
     common = ["--streams", str(n), "--pps", str(args.pps), "--seconds", str(args.soak_seconds),
-              "--bind-step", "2", "--peer-step", "2", "--linger-ms", "2000"]
+              "--bind-step", "2", "--peer-step", "2", "--linger-ms", "2000",
+              "--start-at-ms", str(start_at)]
     # The endpoints run at normal priority: as real-time tasks they would starve the kernel's
     # softirq threads that deliver their own packets.
     rt = []
@@ -281,6 +283,11 @@ def soak(client, topo, gen, args):
         r = sh("nstat", "-az", "UdpInErrors", "UdpRcvbufErrors", "UdpMemErrors", ns=ns,
                check_rc=False)
         print(f"     kernel UDP counters in {ns}: " + " ".join(r.stdout.split()[2:]))
+    for veth in (topo.veth_out, topo.veth_in):
+        r = sh("ip", "-s", "-j", "link", "show", veth, check_rc=False)
+        st = json.loads(r.stdout)[0]["stats64"]
+        print(f"     kernel {veth}: rx {st['rx']['packets']} tx {st['tx']['packets']} "
+              f"tx dropped {st['tx']['dropped']}")
     stats = client.stats()
     drops = {k: v for k, v in stats.items() if k.startswith("drop_") and v}
     print(f"     data-plane drops over the whole run: {drops}")
