@@ -17,9 +17,11 @@ class Loader {
         // yaml-cpp marks are 0-based.
         std::string where = path_;
         if (mark.line >= 0) {
-            where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+            where.append(":").append(std::to_string(mark.line + 1));
+            where.append(":").append(std::to_string(mark.column + 1));
         }
-        errors_.push_back({where + ": error: " + msg});
+        where.append(": error: ").append(msg);
+        errors_.push_back({std::move(where)});
     }
 
     void onlyKeys(const YAML::Node& map, std::initializer_list<std::string_view> keys,

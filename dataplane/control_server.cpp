@@ -5,6 +5,7 @@
 #include <rte_lcore.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -15,6 +16,10 @@
 namespace sbc::dataplane {
 
 using dpapi::ErrorCode;
+
+namespace {
+constexpr std::size_t kMaxBatch = 64;  // datagrams taken from one session per turn
+}  // namespace
 
 ControlServer::ControlServer(Dataplane& dp, std::string path) : dp_(dp), path_(std::move(path)) {
     sockaddr_un addr{};
@@ -129,6 +134,42 @@ std::vector<std::uint8_t> ControlServer::handle(Session& session,
     }
 }
 
+std::vector<std::vector<std::uint8_t>> ControlServer::handleBatch(
+    Session& session, const std::vector<std::vector<std::uint8_t>>& datagrams) {
+    std::vector<std::vector<std::uint8_t>> replies(datagrams.size());
+    std::vector<std::uint64_t> ids;
+    std::vector<std::uint32_t> seqs;
+    std::vector<std::size_t> where;
+    auto flushDeletes = [&] {
+        if (ids.empty()) {
+            return;
+        }
+        auto results = dp_.flows().removeMany(ids);
+        for (std::size_t k = 0; k < ids.size(); ++k) {
+            replies[where[k]] = dpapi::encode(results[k], seqs[k]);
+        }
+        ids.clear();
+        seqs.clear();
+        where.clear();
+    };
+    for (std::size_t i = 0; i < datagrams.size(); ++i) {
+        if (session.hello) {
+            dpapi::DecodeResult res = dpapi::decode(datagrams[i]);
+            if (res.ok() && std::holds_alternative<dpapi::DeleteFlow>(res.envelope->message)) {
+                ++dp_.flows().counters().control_requests;
+                ids.push_back(std::get<dpapi::DeleteFlow>(res.envelope->message).flowId);
+                seqs.push_back(res.envelope->seq);
+                where.push_back(i);
+                continue;
+            }
+        }
+        flushDeletes();
+        replies[i] = handle(session, datagrams[i]);
+    }
+    flushDeletes();
+    return replies;
+}
+
 std::vector<std::vector<std::uint8_t>> ControlServer::idleEvents() {
     std::vector<std::vector<std::uint8_t>> out;
     for (const auto& ev : dp_.flows().scanIdle(rte_rdtsc())) {
@@ -157,6 +198,9 @@ void ControlServer::run() {
                 if (sessions_.size() >= kMaxControlSessions) {
                     ::close(fd);
                 } else {
+                    // A client that stops reading must not stall the control thread.
+                    timeval tv{1, 0};
+                    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
                     sessions_.push_back({fd, false});
                     ++dp_.flows().counters().control_connections;
                 }
@@ -168,27 +212,32 @@ void ControlServer::run() {
             }
             Session& s = sessions_[i - 1];
             // Serve what is queued on this session now, without blocking.
-            for (;;) {
+            // Take what is queued (bounded), answer it in order.
+            std::vector<std::vector<std::uint8_t>> batch;
+            bool closed = false;
+            while (batch.size() < kMaxBatch) {
                 ssize_t len = ::recv(s.fd, buf.data(), buf.size(), MSG_DONTWAIT);
                 if (len <= 0) {
-                    if (len == 0 || (errno != EAGAIN && errno != EINTR)) {
-                        ::close(s.fd);
-                        s.fd = -1;
-                    }
+                    closed = len == 0 || (errno != EAGAIN && errno != EINTR);
                     break;
                 }
-                auto reply = handle(s, {buf.data(), static_cast<std::size_t>(len)});
+                batch.emplace_back(buf.begin(), buf.begin() + len);
+            }
+            for (const auto& reply : handleBatch(s, batch)) {
                 if (::send(s.fd, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) {
-                    ::close(s.fd);
-                    s.fd = -1;
+                    closed = true;
                     break;
                 }
+            }
+            if (closed) {
+                ::close(s.fd);
+                s.fd = -1;
             }
         }
         std::erase_if(sessions_, [](const Session& s) { return s.fd < 0; });
         std::uint64_t now = rte_rdtsc();
         if (now >= nextScan) {
-            nextScan = now + hz / 5;
+            nextScan = now + hz;  // idle flows are reported within a second of their timeout
             for (const auto& ev : idleEvents()) {
                 for (auto& s : sessions_) {
                     if (s.hello) {

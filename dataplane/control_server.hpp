@@ -34,11 +34,16 @@ class ControlServer {
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
 
-    void start();  // the control thread
-    void stop();   // and join it
+    void start();                                          // the control thread
+    void stop();                                           // and join it
+    pthread_t thread() const noexcept { return thread_; }  // valid after start()
 
     // One datagram of `session` in, the encoded reply out.
     std::vector<std::uint8_t> handle(Session& session, std::span<const std::uint8_t> datagram);
+    // Several datagrams of one session, replies in order. Consecutive DeleteFlow requests share
+    // one RCU grace period (what makes deletes cheap while workers are busy).
+    std::vector<std::vector<std::uint8_t>> handleBatch(
+        Session& session, const std::vector<std::vector<std::uint8_t>>& datagrams);
     // Idle flows as encoded FlowIdle events (the caller sends them).
     std::vector<std::vector<std::uint8_t>> idleEvents();
 

@@ -15,14 +15,16 @@
 
 namespace sbc::dataplane {
 
-// Hash key: a local address and UDP port on one interface. 20 bytes, no padding.
-struct FlowKey {
-    std::uint8_t addr[16];  // IPv4 in the first 4 bytes, rest zero
-    std::uint16_t port;     // network byte order
-    std::uint8_t family;    // 4 or 6
-    std::uint8_t iface;     // interface index
+// Hash key: a local address and UDP port on one interface. 8-byte aligned (rte_hash_crc reads
+// it in 8-byte words), no implicit padding; keys are zeroed before they are filled.
+struct alignas(8) FlowKey {
+    std::uint8_t addr[16];   // IPv4 in the first 4 bytes, rest zero
+    std::uint16_t port;      // network byte order
+    std::uint8_t family;     // 4 or 6
+    std::uint8_t iface;      // interface index
+    std::uint32_t reserved;  // zero
 };
-static_assert(sizeof(FlowKey) == 20);
+static_assert(sizeof(FlowKey) == 24);
 
 // Hash data: which flow, which end, and whether the key is an RTCP-only port.
 inline std::uintptr_t flowKeyData(std::uint32_t slot, unsigned end, bool rtcpPort) noexcept {

@@ -275,7 +275,7 @@ dpapi::Message FlowTable::create(const dpapi::FlowSpec& spec) {
                         positions.push_back(pos);
                     }
                 }
-                rte_rcu_qsbr_synchronize(setup_.rcu, RTE_QSBR_THRID_INVALID);
+                waitGracePeriod();
                 for (auto pos : positions) {
                     rte_hash_free_key_with_position(setup_.hash, pos);
                 }
@@ -332,6 +332,16 @@ dpapi::Message FlowTable::update(const dpapi::FlowSpec& spec) {
     return dpapi::UpdateFlowReply{spec.flowId};
 }
 
+void FlowTable::waitGracePeriod() {
+    // Every online worker passes a quiescent state once per loop iteration (microseconds). Yield
+    // while waiting rather than spin: where workers share a core with this thread (tests, small
+    // machines) spinning would only delay them.
+    std::uint64_t token = rte_rcu_qsbr_start(setup_.rcu);
+    while (rte_rcu_qsbr_check(setup_.rcu, token, false) == 0) {
+        std::this_thread::yield();
+    }
+}
+
 void FlowTable::unpublish(const std::vector<std::uint32_t>& slots) {
     std::vector<std::int32_t> positions;
     positions.reserve(slots.size() * 4);
@@ -351,7 +361,7 @@ void FlowTable::unpublish(const std::vector<std::uint32_t>& slots) {
         }
     }
     // After this no lcore holds a reference obtained from the removed keys.
-    rte_rcu_qsbr_synchronize(setup_.rcu, RTE_QSBR_THRID_INVALID);
+    waitGracePeriod();
     for (auto pos : positions) {
         rte_hash_free_key_with_position(setup_.hash, pos);
     }
@@ -366,17 +376,36 @@ void FlowTable::release(std::uint32_t slot) {
 }
 
 dpapi::Message FlowTable::remove(std::uint64_t flowId) {
-    auto it = byId_.find(flowId);
-    if (it == byId_.end()) {
-        return error(ErrorCode::NoSuchFlow, "no flow " + std::to_string(flowId));
+    return removeMany({flowId})[0];
+}
+
+std::vector<dpapi::Message> FlowTable::removeMany(const std::vector<std::uint64_t>& flowIds) {
+    std::vector<dpapi::Message> replies(flowIds.size());
+    std::vector<std::uint32_t> slots;
+    std::vector<std::size_t> index;  // reply index of each slot
+    for (std::size_t i = 0; i < flowIds.size(); ++i) {
+        auto it = byId_.find(flowIds[i]);
+        bool dup =
+            it != byId_.end() && std::find(slots.begin(), slots.end(), it->second) != slots.end();
+        if (it == byId_.end() || dup) {
+            replies[i] = error(ErrorCode::NoSuchFlow, "no flow " + std::to_string(flowIds[i]));
+            continue;
+        }
+        slots.push_back(it->second);
+        index.push_back(i);
     }
-    std::uint32_t slot = it->second;
-    unpublish({slot});
-    const Flow& f = setup_.flows[slot];
-    dpapi::DeleteFlowReply r{flowId, endStats(f.end[0]), endStats(f.end[1])};
-    release(slot);
-    ++counters_.flows_deleted;
-    return r;
+    if (slots.empty()) {
+        return replies;
+    }
+    unpublish(slots);  // one grace period for the whole batch
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+        const Flow& f = setup_.flows[slots[k]];
+        replies[index[k]] =
+            dpapi::DeleteFlowReply{f.flowId, endStats(f.end[0]), endStats(f.end[1])};
+        release(slots[k]);
+        ++counters_.flows_deleted;
+    }
+    return replies;
 }
 
 dpapi::Message FlowTable::resyncDone(std::uint64_t generation) {

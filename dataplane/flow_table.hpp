@@ -48,6 +48,8 @@ class FlowTable {
     dpapi::Message create(const dpapi::FlowSpec& spec);
     dpapi::Message update(const dpapi::FlowSpec& spec);
     dpapi::Message remove(std::uint64_t flowId);
+    // Deletes several flows with one RCU grace period; one reply per id, in order.
+    std::vector<dpapi::Message> removeMany(const std::vector<std::uint64_t>& flowIds);
     dpapi::Message list(const dpapi::ListFlows& req) const;
     dpapi::Message resyncDone(std::uint64_t generation);
     // Flows idle for their timeout and not reported since their last packet.
@@ -88,6 +90,7 @@ class FlowTable {
     EndConfig endConfig(const dpapi::FlowEnd& e, bool resetRemote) const noexcept;
     static EndRequest requestOf(const dpapi::FlowEnd& e);
     bool sendCommand(std::uint32_t slot, const dpapi::FlowSpec& spec, bool reset0, bool reset1);
+    void waitGracePeriod();
     // Removes the hash keys of `slots`, waits one grace period, frees them.
     void unpublish(const std::vector<std::uint32_t>& slots);
     void release(std::uint32_t slot);

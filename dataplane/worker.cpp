@@ -44,7 +44,16 @@ inline bool rtcpValid(const std::uint8_t* p, std::uint16_t len) noexcept {
 }
 
 inline bool sameIp(const std::uint8_t* a, const std::uint8_t* b, std::uint8_t family) noexcept {
-    return std::memcmp(a, b, family == 4 ? 4 : 16) == 0;
+    if (family == 4) {
+        std::uint32_t x, y;
+        std::memcpy(&x, a, 4);
+        std::memcpy(&y, b, 4);
+        return x == y;
+    }
+    std::uint64_t x[2], y[2];
+    std::memcpy(x, a, 16);
+    std::memcpy(y, b, 16);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
 inline std::uint16_t ipLen(std::uint8_t family) noexcept {
@@ -92,7 +101,8 @@ unsigned Worker::pollOnce() noexcept {
         unsigned n = rte_ring_sc_dequeue_burst(ctx_.handoff[index_], reinterpret_cast<void**>(pkts),
                                                kBurst, nullptr);
         for (unsigned i = 0; i < n; ++i) {
-            processBurst(&pkts[i], 1, ctx_.portToInterface[pkts[i]->port], now);
+            // relay() stamped the ingress port on every frame it handed over.
+            processBurst(&pkts[i], 1, ctx_.portToInterface[pkts[i]->port % RTE_MAX_ETHPORTS], now);
         }
         received += n;
     }
@@ -327,6 +337,17 @@ void Worker::processBurst(rte_mbuf** pkts, std::uint16_t n, std::uint8_t iface,
     std::uint64_t hits = 0;
     void* data[kBurst];
     rte_hash_lookup_bulk_data(ctx_.flowHash, keyPtrs, batch, &hits, data);
+    // Flow slots are cold with many flows: fetch both ends' lines before touching any.
+    for (unsigned i = 0; i < batch; ++i) {
+        if ((hits & (1ULL << i)) != 0) {
+            auto d = reinterpret_cast<std::uintptr_t>(data[i]);
+            const Flow& f = ctx_.flows[keyDataSlot(d)];
+            rte_prefetch0(&f);
+            rte_prefetch0(&f.end[0].packets);
+            rte_prefetch0(&f.end[1].packets);
+            rte_prefetch0(&f.end[keyDataEnd(d)].rtp);
+        }
+    }
     for (unsigned i = 0; i < batch; ++i) {
         if ((hits & (1ULL << i)) == 0) {
             drop(metas[i].m, counters_.drop_no_flow);
@@ -399,7 +420,9 @@ void Worker::relay(const Meta& meta, std::uintptr_t keyData, std::uint64_t now) 
     rte_mbuf* m = meta.m;
     Flow& flow = ctx_.flows[keyDataSlot(keyData)];
     if (flow.owner != index_) {
-        // The flow belongs to another lcore: hand the frame over (only with several workers).
+        // The flow belongs to another lcore: hand the frame over (only with several workers),
+        // stamped with its ingress port (not every PMD sets it).
+        m->port = ctx_.interfaces[meta.iface].portId;
         if (rte_ring_mp_enqueue(ctx_.handoff[flow.owner], m) != 0) {
             drop(m, counters_.drop_redirect_full);
         } else {

@@ -214,6 +214,17 @@ def functional(client, topo, gen):
     check(sa["packets"] == first_tries + 1 and sb["packets"] == 2 and sa["rtcpPackets"] == 1,
           f"DeleteFlow returns the final counters (a {sa['packets']} RTP, {sa['rtcpPackets']} RTCP)")
     client.delete(2)
+
+    # A flow without traffic is reported idle once, after its timeout (FlowIdle event, seq 0).
+    a = end("outside", "192.0.2.1", 20030, "192.0.2.10", 4030)
+    b = end("inside", "10.0.0.1", 30030, "10.0.0.20", 5030)
+    client.create(3, gen, a, b, idle_ms=300)
+    time.sleep(2.5)
+    client.stats()  # events that arrived meanwhile are collected while awaiting this reply
+    idle = [e for e in client.events if e["flow_id"] == 3]
+    check(len(idle) == 1 and idle[0]["idle_ms"] >= 300,
+          f"FlowIdle reported once for the silent flow ({idle})")
+    client.delete(3)
     for s in (so, si, so2, so11, so_c, si_c, so_m, si_m):
         s.close()
 
@@ -233,20 +244,25 @@ def soak(client, topo, gen, args):
                 raise RuntimeError("CreateFlow failed during soak setup")
     check(client.stats()["flows"] == n, f"{n} flows created")
     time.sleep(0.5)  # neighbours are resolved already; let any ARP refresh settle
+    start_at = int(time.time() * 1000) + 3000  # both peers bind first, then start together
     common = ["--streams", str(n), "--pps", str(args.pps), "--seconds", str(args.soak_seconds),
-              "--bind-step", "2", "--peer-step", "2", "--linger-ms", "2000"]
-    p_out = subprocess.Popen(["ip", "netns", "exec", topo.ns_out, args.rtp_peer,
+              "--bind-step", "2", "--peer-step", "2", "--linger-ms", "2000",
+              "--start-at-ms", str(start_at)]
+    # The endpoints run at normal priority: as real-time tasks they would starve the kernel's
+    # softirq threads that deliver their own packets.
+    rt = []
+    p_out = subprocess.Popen(["ip", "netns", "exec", topo.ns_out] + rt + [args.rtp_peer,
                               "--bind", "192.0.2.10", "--bind-port", "40000",
                               "--peer", "192.0.2.1", "--peer-port", "20100",
                               "--ssrc-base", "65536"] + common,
                              stdout=subprocess.PIPE, text=True)
-    p_in = subprocess.Popen(["ip", "netns", "exec", topo.ns_in, args.rtp_peer,
+    p_in = subprocess.Popen(["ip", "netns", "exec", topo.ns_in] + rt + [args.rtp_peer,
                              "--bind", "10.0.0.20", "--bind-port", "40000",
                              "--peer", "10.0.0.1", "--peer-port", "30100",
                              "--ssrc-base", "131072"] + common,
                             stdout=subprocess.PIPE, text=True)
-    out = json.loads(p_out.communicate(timeout=args.soak_seconds + 60)[0])
-    inn = json.loads(p_in.communicate(timeout=60)[0])
+    out = json.loads(p_out.communicate(timeout=args.soak_seconds + 120)[0])
+    inn = json.loads(p_in.communicate(timeout=120)[0])
     expected = n * args.pps * args.soak_seconds
     print(f"     outside peer: {out}")
     print(f"     inside peer:  {inn}")
@@ -263,6 +279,15 @@ def soak(client, topo, gen, args):
     lost_a = sum(f["stats_a"]["lost"] for f in flows)
     check(total_a == expected and lost_a == 0,
           f"data-plane counters: {total_a} RTP packets at the outside ends, {lost_a} lost")
+    for ns in (topo.ns_out, topo.ns_in):
+        r = sh("nstat", "-az", "UdpInErrors", "UdpRcvbufErrors", "UdpMemErrors", ns=ns,
+               check_rc=False)
+        print(f"     kernel UDP counters in {ns}: " + " ".join(r.stdout.split()[2:]))
+    for veth in (topo.veth_out, topo.veth_in):
+        r = sh("ip", "-s", "-j", "link", "show", veth, check_rc=False)
+        st = json.loads(r.stdout)[0]["stats64"]
+        print(f"     kernel {veth}: rx {st['rx']['packets']} tx {st['tx']['packets']} "
+              f"tx dropped {st['tx']['dropped']}")
     stats = client.stats()
     drops = {k: v for k, v in stats.items() if k.startswith("drop_") and v}
     print(f"     data-plane drops over the whole run: {drops}")
@@ -292,7 +317,7 @@ def main():
         topo.up()
         sock_path = os.path.join(tmp, "dp.sock")
         cfg = os.path.join(tmp, "dataplane.yaml")
-        af = "qpairs=1,blocksz=4096,framesz=2048,framecnt=8192,qdisc_bypass=0"
+        af = "qpairs=1,blocksz=4096,framesz=2048,framecnt=16384,qdisc_bypass=0"
         with open(cfg, "w") as f:
             f.write(f"""eal: ["-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
       "--no-telemetry", "--log-level=error", "--file-prefix", "dpt{os.getpid()}"]

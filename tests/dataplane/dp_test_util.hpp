@@ -44,15 +44,26 @@ inline void initEal() {
 // A ring-backed port: what the test enqueues on `rx` the port receives; what it sends appears
 // on `tx`.
 struct RingPort {
-    rte_ring* rx = nullptr;
+    rte_ring* rx = nullptr;  // queue 0
     rte_ring* tx = nullptr;
+    std::vector<rte_ring*> rxs;  // one per queue
+    std::vector<rte_ring*> txs;
     std::string name;
 
-    explicit RingPort(const std::string& n) : name(n) {
-        rx = rte_ring_create((n + "_rx").c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        tx = rte_ring_create((n + "_tx").c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        int port =
-            rx == nullptr || tx == nullptr ? -1 : rte_eth_from_rings(n.c_str(), &rx, 1, &tx, 1, 0);
+    explicit RingPort(const std::string& n, unsigned queues = 1) : name(n) {
+        for (unsigned q = 0; q < queues; ++q) {
+            std::string id = n + "_" + std::to_string(q);
+            rxs.push_back(
+                rte_ring_create((id + "r").c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+            txs.push_back(
+                rte_ring_create((id + "t").c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ));
+            if (rxs.back() == nullptr || txs.back() == nullptr) {
+                throw std::runtime_error("cannot create rings for " + n);
+            }
+        }
+        rx = rxs[0];
+        tx = txs[0];
+        int port = rte_eth_from_rings(n.c_str(), rxs.data(), queues, txs.data(), queues, 0);
         char devName[RTE_ETH_NAME_MAX_LEN];
         if (port < 0 ||
             rte_eth_dev_get_name_by_port(static_cast<std::uint16_t>(port), devName) != 0) {
@@ -61,15 +72,20 @@ struct RingPort {
         name = devName;  // "net_ring_<n>": what the Dataplane config names
     }
     ~RingPort() {
-        rte_mbuf* m;
-        while (rte_ring_dequeue(tx, reinterpret_cast<void**>(&m)) == 0) {
-            rte_pktmbuf_free(m);
+        for (auto* r : rxs) {
+            rte_mbuf* m;
+            while (rte_ring_dequeue(r, reinterpret_cast<void**>(&m)) == 0) {
+                rte_pktmbuf_free(m);
+            }
+            rte_ring_free(r);
         }
-        while (rte_ring_dequeue(rx, reinterpret_cast<void**>(&m)) == 0) {
-            rte_pktmbuf_free(m);
+        for (auto* r : txs) {
+            rte_mbuf* m;
+            while (rte_ring_dequeue(r, reinterpret_cast<void**>(&m)) == 0) {
+                rte_pktmbuf_free(m);
+            }
+            rte_ring_free(r);
         }
-        rte_ring_free(rx);
-        rte_ring_free(tx);
     }
 };
 
@@ -255,23 +271,29 @@ inline Bytes arpRequest(const std::array<std::uint8_t, 6>& srcMac, const char* s
     return f;
 }
 
-inline void inject(rte_mempool* pool, const RingPort& port, const Bytes& frame) {
+inline void inject(rte_mempool* pool, rte_ring* rx, const Bytes& frame) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool);
     if (m == nullptr) {
         throw std::runtime_error("no mbuf");
     }
-    std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())), frame.data(),
-                frame.size());
-    if (rte_ring_enqueue(port.rx, m) != 0) {
+    auto* dst = rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size()));
+    if (!frame.empty()) {
+        std::memcpy(dst, frame.data(), frame.size());
+    }
+    if (rte_ring_enqueue(rx, m) != 0) {
         rte_pktmbuf_free(m);
         throw std::runtime_error("rx ring full");
     }
 }
 
-inline std::vector<Bytes> drain(const RingPort& port) {
+inline void inject(rte_mempool* pool, const RingPort& port, const Bytes& frame) {
+    inject(pool, port.rx, frame);
+}
+
+inline std::vector<Bytes> drain(const RingPort& port, unsigned queue = 0) {
     std::vector<Bytes> out;
     rte_mbuf* m;
-    while (rte_ring_dequeue(port.tx, reinterpret_cast<void**>(&m)) == 0) {
+    while (rte_ring_dequeue(port.txs[queue], reinterpret_cast<void**>(&m)) == 0) {
         auto* p = rte_pktmbuf_mtod(m, std::uint8_t*);
         out.emplace_back(p, p + rte_pktmbuf_data_len(m));
         rte_pktmbuf_free(m);

@@ -631,5 +631,70 @@ TEST_F(RelayTest, IdleFlowsAreReportedOnce) {
     EXPECT_TRUE(dp_->flows().scanIdle(later + 1000).empty());
 }
 
+// Two workers: a frame arriving on the queue of the worker that does not own its flow is handed
+// to the owner through its ring and relayed there (a flow's state has one writer).
+TEST(RelayTwoWorkers, PacketsOfAFlowOwnedByAnotherWorkerAreHandedOver) {
+    initEal();
+    RingPort out("w2out", 2);
+    RingPort in("w2in", 2);
+    DataplaneConfig cfg;
+    cfg.workers = 2;
+    cfg.flowCapacity = 16;
+    cfg.mbufs = 2047;
+    cfg.rxDescriptors = 64;
+    cfg.txDescriptors = 64;
+    cfg.neighbourCapacity = 16;
+    InterfaceConfig o{"outside", out.name, {{*dpapi::IpAddress::parse("192.0.2.1"), 24}}};
+    InterfaceConfig i{"inside", in.name, {{*dpapi::IpAddress::parse("10.0.0.1"), 24}}};
+    cfg.interfaces = {o, i};
+    Dataplane dp(cfg);
+    auto outMac = macBytes(dp.interface(0).mac);
+    auto inMac = macBytes(dp.interface(1).mac);
+    dp.flows().hello(1);
+    dpapi::FlowSpec s;
+    s.flowId = 1;
+    s.generation = 1;
+    s.a = {"outside",
+           *dpapi::IpAddress::parse("192.0.2.1"),
+           20000,
+           20001,
+           false,
+           *dpapi::IpAddress::parse("192.0.2.10"),
+           4000,
+           0,
+           dpapi::LatchMode::Off,
+           8000};
+    s.b = {"inside",
+           *dpapi::IpAddress::parse("10.0.0.1"),
+           30000,
+           30001,
+           false,
+           *dpapi::IpAddress::parse("10.0.0.20"),
+           5000,
+           0,
+           dpapi::LatchMode::Off,
+           8000};
+    ASSERT_TRUE(std::holds_alternative<dpapi::CreateFlowReply>(dp.flows().create(s)));
+    // The first flow goes to worker 0; teach both workers' shared neighbour tables via queue 0.
+    inject(dp.pool(), out.rxs[0], arpRequest(kPeerOut, "192.0.2.10", "192.0.2.1"));
+    inject(dp.pool(), in.rxs[0], arpRequest(kPeerIn, "10.0.0.20", "10.0.0.1"));
+    dp.worker(0).poll();
+    drain(out, 0);
+    drain(in, 0);
+    // RSS put the RTP frame on queue 1: worker 1 hands it to worker 0, which relays it.
+    inject(dp.pool(), out.rxs[1],
+           udp4(outMac, kPeerOut, "192.0.2.10", 4000, "192.0.2.1", 20000, rtp(1, 1)));
+    dp.worker(1).poll();
+    EXPECT_TRUE(drain(in, 1).empty());
+    EXPECT_EQ(counter(dp.stats(), "redirected"), 1u);
+    dp.worker(0).poll();
+    auto frames = drain(in, 0);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(ip4At(frames[0], 30), "10.0.0.20");
+    EXPECT_EQ(be16At(frames[0], 34), 30000);
+    EXPECT_TRUE(udp4ChecksumValid(frames[0]));
+    (void)inMac;
+}
+
 }  // namespace
 }  // namespace sbc::dataplane::test

@@ -4,6 +4,7 @@
 //
 //   rtp_peer --bind IP --bind-port P --bind-step S --peer IP --peer-port Q --peer-step T
 //            --streams N --pps R --seconds SEC [--linger-ms MS] [--ssrc-base B]
+//            [--start-at-ms UNIX_MS]
 //
 // Stream i: local (IP, P + i*S) <-> relay (peer IP, Q + i*T). Received packets are checked:
 // source must be the stream's relay address and port, RTP version 2; per stream the sequence
@@ -38,6 +39,7 @@ struct Options {
     double seconds = 1;
     int lingerMs = 1500;
     std::uint32_t ssrcBase = 0x10000;
+    std::uint64_t startAtMs = 0;  // Unix time (ms) to start sending; 0 = now
 };
 
 struct Stream {
@@ -83,6 +85,8 @@ Options parse(int argc, char** argv) {
             o.seconds = std::stod(v);
         } else if (k == "--linger-ms") {
             o.lingerMs = std::stoi(v);
+        } else if (k == "--start-at-ms") {
+            o.startAtMs = std::stoull(v);
         } else if (k == "--ssrc-base") {
             o.ssrcBase = static_cast<std::uint32_t>(std::stoul(v));
         } else {
@@ -135,7 +139,18 @@ int main(int argc, char** argv) {
     const std::uint64_t perStream = static_cast<std::uint64_t>(o.pps * o.seconds);
     const std::uint64_t intervalNs = 1000000000ULL / static_cast<std::uint64_t>(o.pps);
     // Streams are spread evenly over the packet interval.
-    const std::uint64_t start = nowNs() + 10000000ULL;
+    // Both sides bind all their sockets before either sends (a packet arriving before its
+    // socket exists would be lost), then start together at --start-at-ms.
+    std::uint64_t start = nowNs() + 10000000ULL;
+    if (o.startAtMs != 0) {
+        timespec rt;
+        clock_gettime(CLOCK_REALTIME, &rt);
+        std::uint64_t realNowMs =
+            std::uint64_t(rt.tv_sec) * 1000 + std::uint64_t(rt.tv_nsec) / 1000000;
+        if (o.startAtMs > realNowMs) {
+            start = nowNs() + (o.startAtMs - realNowMs) * 1000000ULL;
+        }
+    }
     // The run ends once everything is sent and nothing has arrived for the linger time (the
     // other side may finish later than this one when the machine is busy).
     const std::uint64_t lingerNs = std::uint64_t(o.lingerMs) * 1000000;
@@ -151,6 +166,12 @@ int main(int argc, char** argv) {
     for (;;) {
         std::uint64_t now = nowNs();
         bool sentAny = false;
+        // After a stall (the process was not scheduled) resume at the nominal rate instead of
+        // bursting everything that is late: at most 20 ms worth of packets go back to back.
+        constexpr std::uint64_t kMaxLagNs = 20000000;
+        if (k < total && now > start + k * intervalNs / streams.size() + kMaxLagNs) {
+            start = now - kMaxLagNs - k * intervalNs / streams.size();
+        }
         while (k < total && now >= start + k * intervalNs / streams.size()) {
             Stream& s = streams[k % streams.size()];
             round = k / streams.size();
