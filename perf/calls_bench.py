@@ -111,7 +111,7 @@ def kamailio_config(work):
     return write(os.path.join(work, "kamailio.cfg"), f"""#!KAMAILIO
 listen=udp:{OUT_SBC}:5060
 listen=udp:{IN_SBC}:5060
-children=2
+children=1
 mhomed=1
 log_stderror=yes
 debug=-1

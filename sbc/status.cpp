@@ -232,6 +232,7 @@ std::vector<prometheus::MetricFamily> callMetricFamilies(const b2bua::B2buaStats
         addSample(f, static_cast<double>(c.rejectedNoTrunk), {{"reason", "no_trunk"}});
         addSample(f, static_cast<double>(c.rejectedNoRoute), {{"reason", "no_route"}});
         addSample(f, static_cast<double>(c.rejectedOverload), {{"reason", "overload"}});
+        addSample(f, static_cast<double>(c.rejectedTrunkLimit), {{"reason", "trunk_limit"}});
         addSample(f, static_cast<double>(c.rejectedLoop), {{"reason", "max_forwards"}});
         addSample(f, static_cast<double>(c.rejectedMedia), {{"reason", "media"}});
         addSample(f, static_cast<double>(c.rejectedIntervalTooSmall),

@@ -160,6 +160,17 @@ void B2bua::onInitialInvite(const sip::Message& req, ServerId txn, const transac
         reject(req, txn, src, 404);
         return;
     }
+    // Trunk limits (policy): concurrent calls counted on both the inbound and the target trunk.
+    auto full = [this](const policy::Trunk& t) {
+        auto it = trunkCalls_.find(t.name);
+        return t.maxConcurrentCalls != 0 && it != trunkCalls_.end() &&
+               it->second >= t.maxConcurrentCalls;
+    };
+    if (full(*inTrunk) || full(*outTrunk)) {
+        ++stats_.rejectedTrunkLimit;
+        reject(req, txn, src, 503, "Trunk Busy", {{"Retry-After", "5"}});
+        return;
+    }
     std::vector<const policy::Destination*> order =
         orderDestinations(*outTrunk, ids_.number(), health_);
     if (order.empty()) {
@@ -243,6 +254,10 @@ void B2bua::onInitialInvite(const sip::Message& req, ServerId txn, const transac
     call.cdr.start = clock_();
 
     std::uint64_t id = call.id;
+    ++trunkCalls_[inTrunk->name];
+    if (outTrunk != inTrunk) {
+        ++trunkCalls_[outTrunk->name];
+    }
     calls_.emplace(id, std::move(owned));
     invites_[static_cast<std::uint64_t>(txn)] = id;
     indexDialog(call, LegId::A);
@@ -924,6 +939,15 @@ void B2bua::endCall(std::uint64_t callId, int result, std::string_view reason) {
             writer->write(record);
         }
     });
+    for (const policy::Trunk* t :
+         {call.inTrunk, call.outTrunk == call.inTrunk ? nullptr : call.outTrunk}) {
+        if (t == nullptr) {
+            continue;
+        }
+        if (auto tc = trunkCalls_.find(t->name); tc != trunkCalls_.end() && --tc->second == 0) {
+            trunkCalls_.erase(tc);
+        }
+    }
     dialogs_.erase(dialogKey(call.a.callId, call.a.localTag));
     dialogs_.erase(dialogKey(call.b.callId, call.b.localTag));
     invites_.erase(static_cast<std::uint64_t>(call.aInvite));

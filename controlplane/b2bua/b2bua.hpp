@@ -69,7 +69,8 @@ struct B2buaStats {
     std::uint64_t rejectedNoTrunk = 0;
     std::uint64_t rejectedNoRoute = 0;
     std::uint64_t rejectedOverload = 0;
-    std::uint64_t rejectedLoop = 0;  // 483
+    std::uint64_t rejectedTrunkLimit = 0;  // a trunk's maxConcurrentCalls reached (503)
+    std::uint64_t rejectedLoop = 0;        // 483
     std::uint64_t rejectedMedia = 0;
     std::uint64_t failovers = 0;
     std::uint64_t redirectsFollowed = 0;
@@ -217,6 +218,8 @@ class B2bua {
     std::unordered_map<std::uint64_t, std::unique_ptr<Call>> calls_;
     // Call-ID + '\n' + sbc's tag -> (call, leg): the dialogs of every live call.
     std::unordered_map<std::string, std::pair<std::uint64_t, LegId>> dialogs_;
+    // Live calls per trunk name (in or out), for Trunk::maxConcurrentCalls.
+    std::unordered_map<std::string, std::uint32_t> trunkCalls_;
     // Server transaction of each call's inbound INVITE -> call (CANCEL, §9.2).
     std::unordered_map<std::uint64_t, std::uint64_t> invites_;
 };

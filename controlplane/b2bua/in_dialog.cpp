@@ -43,6 +43,13 @@ void B2bua::onInDialog(const sip::Message& req, ServerId txn, const transaction:
         return;
     }
     Leg& l = call->leg(from);
+    // §12.2.2: the dialog is Call-ID + both tags; a request with our tag but another remote tag
+    // is not from this dialog (and must not, say, end the call).
+    if (!l.remoteTag.empty() && req.from().tag() != l.remoteTag) {
+        ++stats_.unknownDialog;
+        reject(req, txn, src, 481, "Call/Transaction Does Not Exist");
+        return;
+    }
     // §12.2.2: a lower CSeq than the last one is out of order.
     if (l.remoteCseqSet && req.cseq().number <= l.remoteCseq) {
         reject(req, txn, src, 500, "CSeq Out of Order");

@@ -24,6 +24,7 @@ std::string statsJson(const B2buaStats& s, const DestinationMonitorStats* d) {
     add(out, "rejected_no_trunk", s.rejectedNoTrunk);
     add(out, "rejected_no_route", s.rejectedNoRoute);
     add(out, "rejected_overload", s.rejectedOverload);
+    add(out, "rejected_trunk_limit", s.rejectedTrunkLimit);
     add(out, "rejected_loop", s.rejectedLoop);
     add(out, "rejected_media", s.rejectedMedia);
     add(out, "rejected_interval_too_small", s.rejectedIntervalTooSmall);

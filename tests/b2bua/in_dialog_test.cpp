@@ -191,6 +191,17 @@ TEST(InDialog, UnknownDialogIs481) {
     EXPECT_EQ(h.b2bua.stats().unknownDialog, 1u);
 }
 
+TEST(InDialog, WrongRemoteTagIs481) {
+    Harness h;
+    Call c = establish(h);
+    DialogView forged = c.a;
+    forged.peerUri = "<sip:intruder@198.51.100.66>;tag=forged";
+    h.request(inDialog(forged, "BYE", 50, "z9hG4bKforged", "198.51.100.66:5060"));
+    EXPECT_FALSE(h.last("198.51.100.7", "SIP/2.0 481").empty());
+    EXPECT_TRUE(h.last("10.1.1.10", "BYE ").empty());
+    EXPECT_EQ(h.b2bua.activeCalls(), 1u);
+}
+
 TEST(InDialog, CSeqOutOfOrderIs500) {
     Harness h;
     Call c = establish(h);

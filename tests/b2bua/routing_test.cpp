@@ -77,5 +77,28 @@ TEST(Routing, NoListenerForTheTransportSkipsTheDestination) {
     EXPECT_FALSE(h.last("10.1.1.10", "INVITE ").empty());
 }
 
+TEST(Routing, TrunkConcurrentCallLimit) {
+    auto p = std::make_shared<policy::PolicySnapshot>(*defaultPolicy());
+    p->trunks[1].maxConcurrentCalls = 1;
+    Harness h(p);
+    InviteFromA first;
+    h.request(first.text());
+    InviteFromA second;
+    second.callId = "carrier-call-2@198.51.100.7";
+    second.branch = "z9hG4bKcarrierbranch2";
+    h.request(second.text());
+    std::string busy = h.last("198.51.100.7", "SIP/2.0 503");
+    ASSERT_FALSE(busy.empty());
+    EXPECT_NE(busy.find("carrier-call-2"), std::string::npos);
+    EXPECT_EQ(h.b2bua.stats().rejectedTrunkLimit, 1u);
+    // The first call ends: the trunk has room again.
+    h.response(responseFrom(h.last("10.1.1.10", "INVITE "), 486, "b"));
+    InviteFromA third;
+    third.callId = "carrier-call-3@198.51.100.7";
+    third.branch = "z9hG4bKcarrierbranch3";
+    h.request(third.text());
+    EXPECT_EQ(h.count("10.1.1.10", "INVITE "), 2u);
+}
+
 }  // namespace
 }  // namespace sbc::b2bua::test
