@@ -193,7 +193,7 @@ void ringLoop(std::uint32_t flows, double seconds) {
                               counter(dp, "drop_latch_refused") + counter(dp, "drop_not_rtp");
         report("net_ring closed loop", flows, relayed, secs, cpu, drops);
     }
-    rte_mbuf* m;
+    rte_mbuf* m = nullptr;
     while (rte_ring_dequeue(r, reinterpret_cast<void**>(&m)) == 0) {
         rte_pktmbuf_free(m);
     }

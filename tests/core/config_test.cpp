@@ -179,9 +179,9 @@ TEST_F(ConfigTest, B2buaAndPolicySections) {
         (std::vector<std::string>{":3:26: error: timer_c_seconds must be between 1 and 3600"}));
     EXPECT_EQ(errorsOf(l + "b2bua: {cdr: x}\n"),
               (std::vector<std::string>{":3:9: error: unknown key 'cdr' in b2bua"}));
-    EXPECT_EQ(
-        errorsOf(l + "policy: {files: []}\n"),
-        (std::vector<std::string>{":3:17: error: policy needs 'files', a non-empty list of paths"}));
+    EXPECT_EQ(errorsOf(l + "policy: {files: []}\n"),
+              (std::vector<std::string>{
+                  ":3:17: error: policy needs 'files', a non-empty list of paths"}));
 }
 
 TEST_F(ConfigTest, MissingFile) {
