@@ -1,7 +1,9 @@
 #include "sbc/media_status.hpp"
 
 #include <cctype>
+#include <map>
 
+#include "api/dataplane_counters.hpp"
 #include "sbc/json.hpp"
 #include "sbc/metrics.hpp"
 
@@ -116,14 +118,49 @@ std::vector<prometheus::MetricFamily> mediaMetricFamilies(
     for (const auto& [side, n] : client.freePorts()) {
         addSample(out.back(), static_cast<double>(n), {{"side", side}});
     }
-    // The data plane's global counters, as it names them (sum over lcores).
+    // The data plane's counters (sum over lcores). Those of api/dataplane_counters.hpp are
+    // counters with their help text; per-port ones ("port_<side>_<what>") become one family per
+    // <what> with an interface label; anything else (flows, flow_capacity) is a gauge.
+    static const std::map<std::string, std::string> kHelp = {
+#define SBC_DP_HELP(name, help) {#name, help},
+        SBC_DP_LCORE_COUNTERS(SBC_DP_HELP) SBC_DP_CONTROL_COUNTERS(SBC_DP_HELP)
+#undef SBC_DP_HELP
+    };
+    std::map<std::string, prometheus::MetricFamily> perPort;
     for (const auto& c : counters) {
-        std::string name = "sbc_dataplane_" + c.name;
-        if (!name.ends_with("_total")) {
-            name += "_total";
+        auto known = kHelp.find(c.name);
+        if (known != kHelp.end()) {
+            out.push_back(counterFamily("sbc_dataplane_" + c.name + "_total", known->second + "."));
+            addSample(out.back(), static_cast<double>(c.value));
+            continue;
         }
-        out.push_back(counterFamily(name, "sbc-dataplane counter " + c.name + "."));
-        addSample(out.back(), static_cast<double>(c.value));
+        bool portCounter = false;
+        for (const auto& [side, free] : client.freePorts()) {
+            (void)free;
+            std::string prefix = "port_" + side + "_";
+            if (c.name.rfind(prefix, 0) == 0 && c.name.size() > prefix.size()) {
+                std::string what = c.name.substr(prefix.size());
+                auto it = perPort.find(what);
+                if (it == perPort.end()) {
+                    it = perPort
+                             .emplace(what, counterFamily("sbc_dataplane_port_" + what + "_total",
+                                                          "sbc-dataplane port counter " + what +
+                                                              ", by interface."))
+                             .first;
+                }
+                addSample(it->second, static_cast<double>(c.value), {{"interface", side}});
+                portCounter = true;
+                break;
+            }
+        }
+        if (!portCounter) {
+            out.push_back(
+                gaugeFamily("sbc_dataplane_" + c.name, "sbc-dataplane value " + c.name + "."));
+            addSample(out.back(), static_cast<double>(c.value));
+        }
+    }
+    for (auto& [what, family] : perPort) {
+        out.push_back(std::move(family));
     }
     return out;
 }
