@@ -13,7 +13,7 @@ PACKAGES=(
   libdpdk-dev libsrtp2-dev prometheus-cpp-dev libre2-dev
   # real peers and tools for the tests and the demo
   sip-tester sipvicious tshark redis-server prometheus
-  iproute2 ethtool python3-yaml iputils-ping procps psmisc python3 openssl ca-certificates socat
+  iproute2 ethtool nftables python3-yaml iputils-ping procps psmisc python3 openssl ca-certificates socat
 )
 
 SUDO=""

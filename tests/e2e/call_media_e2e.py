@@ -27,6 +27,26 @@ from pcap_util import udp_packets, udp_packets_timed
 # af_packet rings large enough for bursts while the shared CPU is busy elsewhere.
 AF_ARGS = "qpairs=1,blocksz=4096,framesz=2048,framecnt=8192,qdisc_bypass=0"
 UAC_MEDIA_PORT = 16000
+NAT_PRIVATE = "172.16.0.2"
+
+
+class NetnsCleanup:
+    """Deletes a namespace when the test's processes are cleaned up (looks like a Popen)."""
+
+    def __init__(self, ns):
+        self.ns = ns
+
+    def poll(self):
+        return None
+
+    def terminate(self):
+        subprocess.run(["ip", "netns", "del", self.ns], stderr=subprocess.DEVNULL)
+
+    def wait(self, timeout=None):
+        return 0
+
+    def kill(self):
+        self.terminate()
 UAS_MEDIA_PORT = 18000
 CALLED = "+4930555000"
 
@@ -127,13 +147,15 @@ def main():
     ap.add_argument("--rate", type=int, default=25)
     ap.add_argument("--demo", action="store_true")
     ap.add_argument("--prefix", default="sbcm-")
+    ap.add_argument("--nat", action="store_true",
+                    help="the carrier's UAC sits behind a masquerading NAT (random source ports)")
     ap.add_argument("--restart", choices=["dataplane", "sbc"],
                     help="one call; SIGKILL that process mid-call (the data plane is restarted)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("needs root (network namespaces)")
         return 77
-    calls = 1 if args.demo or args.restart else args.calls
+    calls = 1 if args.demo or args.restart or args.nat else args.calls
     restart_times = {}
     work = tempfile.mkdtemp(prefix="sbc-call-")
     procs = []
@@ -141,6 +163,33 @@ def main():
     try:
         with topo:
             dp_cfg, sbc_cfg = configs(work)
+            uac_ns, uac_ip = topo.out, OUT_PEER
+            if args.nat:
+                # A customer premises network behind a NAT in "outside": the UAC's SIP and SDP
+                # carry 172.16.0.2, which sbc can never reach; masquerading maps its ports at
+                # random, so only rport, Contact fixup and RTP latching can get the call through.
+                cpe = topo.prefix + "cpe"
+                uac_ns, uac_ip = cpe, NAT_PRIVATE
+                procs.append(NetnsCleanup(cpe))
+                subprocess.run(["ip", "netns", "del", cpe], stderr=subprocess.DEVNULL)
+                for cmd in (["ip", "netns", "add", cpe],
+                            ["ip", "-n", cpe, "link", "set", "lo", "up"],
+                            ["ip", "-n", topo.out, "link", "add", "c-nat", "type", "veth", "peer", "name",
+                             "c-peer", "netns", cpe],
+                            ["ip", "-n", topo.out, "addr", "add", "172.16.0.1/24", "dev", "c-nat"],
+                            ["ip", "-n", cpe, "addr", "add", NAT_PRIVATE + "/24", "dev", "c-peer"],
+                            ["ip", "-n", topo.out, "link", "set", "c-nat", "up"],
+                            ["ip", "-n", cpe, "link", "set", "c-peer", "up"],
+                            ["ip", "-n", cpe, "route", "add", "default", "via", "172.16.0.1"],
+                            ["ip", "netns", "exec", topo.out, "sysctl", "-qw", "net.ipv4.ip_forward=1"],
+                            ["ip", "netns", "exec", topo.out, "nft",
+                             "add table ip nat; "
+                             "add chain ip nat post { type nat hook postrouting priority 100; }; "
+                             "add rule ip nat post oifname o-peer ip saddr 172.16.0.0/24 masquerade random"]):
+                    subprocess.run(cmd, check=True)
+                for dev in ("c-peer",):
+                    subprocess.run(["ip", "netns", "exec", cpe, "ethtool", "-K", dev, "tx", "off"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             log = lambda name: open(os.path.join(work, name), "w")
             # A deployment gives the data plane its own cores; on a shared 2-core test machine a
             # real-time priority stands in for that (it sleeps when idle, so others still run).
@@ -162,6 +211,12 @@ def main():
                                                "-f", "udp", stdout=subprocess.DEVNULL,
                                                stderr=subprocess.DEVNULL))
                 procs.append(caps[name][1])
+            if args.nat:
+                path = os.path.join(work, "cpe.pcap")
+                caps["cpe"] = (path, topo.popen(uac_ns, "tshark", "-q", "-i", "c-peer", "-F", "pcap",
+                                                "-w", path, "-f", "udp", stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.DEVNULL))
+                procs.append(caps["cpe"][1])
             for name, (path, _) in caps.items():
                 wait_for(lambda: os.path.exists(path) and os.path.getsize(path) >= 24, 60,
                          f"tshark on {name}")
@@ -177,12 +232,12 @@ def main():
                 print(f"== a call from the carrier ({OUT_PEER}) through sbc ({OUT_SBC} / {IN_SBC}) "
                       f"to the core ({IN_PEER}), 7 s of G.711 audio echoed back")
             uac_cmd = ["sipp", f"{OUT_SBC}:5060", "-sf", os.path.join(args.scenarios, "call_uac_audio.xml"),
-                       "-s", CALLED, "-i", OUT_PEER, "-p", "5060", "-mi", OUT_PEER,
+                       "-s", CALLED, "-i", uac_ip, "-p", "5060", "-mi", uac_ip,
                        "-mp", str(UAC_MEDIA_PORT), "-m", str(calls), "-r", str(args.rate),
                        "-l", str(max(10, args.rate * 12)), "-nostdin", "-timeout", "600s",
                        "-timeout_error", "-trace_stat", "-stf", os.path.join(work, "uac_stat.csv")]
             t0 = time.time()
-            uac_proc = topo.popen(topo.out, *uac_cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            uac_proc = topo.popen(uac_ns, *uac_cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   text=True)
             procs.append(uac_proc)
             if args.demo:
@@ -250,7 +305,9 @@ def main():
             out_pkts = list(udp_packets(caps["outside"][0]))
             in_pkts = list(udp_packets(caps["inside"][0]))
             to_core = [p for p in in_pkts if p[0] == IN_MEDIA and p[2] == IN_PEER and p[3] == UAS_MEDIA_PORT]
-            back_out = [p for p in out_pkts if p[0] == OUT_MEDIA and p[2] == OUT_PEER and p[3] == UAC_MEDIA_PORT]
+            # Behind the NAT the carrier's media port is whatever the NAT mapped it to.
+            back_out = [p for p in out_pkts if p[0] == OUT_MEDIA and p[2] == OUT_PEER
+                        and (args.nat or p[3] == UAC_MEDIA_PORT)]
             sent = [p for p in out_pkts if p[0] == OUT_PEER and p[2] == OUT_MEDIA]
             echoed = [p for p in in_pkts if p[0] == IN_PEER and p[2] == IN_MEDIA]
             check(len({p[1] for p in to_core}) == calls,
@@ -283,6 +340,15 @@ def main():
                     check(gap < 0.2, "no pause in the media while sbc was killed (< 200 ms)")
                 return finish()
 
+            if args.nat:
+                at_uac = [p for p in udp_packets(caps["cpe"][0])
+                          if p[0] == OUT_MEDIA and p[2] == NAT_PRIVATE and p[3] == UAC_MEDIA_PORT]
+                check(len(at_uac) > 0 and len(at_uac) == len(back_out),
+                      f"the UAC behind the NAT received {len(at_uac)} RTP packets from sbc "
+                      "(latched to its public address and port)")
+                natted = {p[1] for p in out_pkts if p[0] == OUT_PEER and p[2] == OUT_MEDIA}
+                print(f"   the NAT mapped the UAC's media port {UAC_MEDIA_PORT} to {sorted(natted)}")
+
             # Topology hiding: nothing of one side in the other side's SIP.
             out_sip, in_sip = sip_texts(caps["outside"][0]), sip_texts(caps["inside"][0])
             check(len(out_sip) >= 5 * calls and len(in_sip) >= 5 * calls,
@@ -291,7 +357,8 @@ def main():
             in_text = "\n".join(t for _, _, t in in_sip)
             for needle in (IN_PEER, IN_SBC, IN_MEDIA, "10.10.0.", "core-pbx-internal", "X-Internal-Route"):
                 check(needle not in out_text, f"outside capture has no '{needle}'")
-            for needle in (OUT_PEER, OUT_SBC, OUT_MEDIA, "192.0.2.", "carrier-uac", "X-Carrier-Secret"):
+            for needle in (OUT_PEER, OUT_SBC, OUT_MEDIA, "192.0.2.", "172.16.", "carrier-uac",
+                           "X-Carrier-Secret"):
                 check(needle not in in_text, f"inside capture has no '{needle}'")
             in_ids, out_ids = identifiers(in_sip), identifiers(out_sip)
             leaked_in = sorted(i for i in in_ids if i in out_text)
