@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from e2e_util import check, finish
+from e2e_util import check, finish, wait_for, write
 from netns import IN_MEDIA, IN_PEER, IN_SBC, OUT_MEDIA, OUT_PEER, OUT_SBC, Topology
 from pcap_util import udp_packets, udp_packets_timed
 
@@ -49,22 +49,6 @@ class NetnsCleanup:
         self.terminate()
 UAS_MEDIA_PORT = 18000
 CALLED = "+4930555000"
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    print(f"timed out waiting for {what}")
-    return False
 
 
 def sbcctl(args, work, command):

@@ -24,27 +24,11 @@ import tempfile
 import time
 
 from call_media_e2e import identifiers, sip_texts
-from e2e_util import check, finish
+from e2e_util import check, finish, wait_for, write
 from netns import IN_MEDIA, IN_PEER, IN_SBC, OUT_MEDIA, OUT_PEER, OUT_SBC, Topology
 
 SILENT = "10.10.0.3"    # a core destination nobody answers on
 BUSY503 = "10.10.0.4"   # a core destination answering 503
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    print(f"timed out waiting for {what}")
-    return False
 
 
 def configs(work, cert, key):

@@ -1,5 +1,6 @@
 """Helpers shared by the end-to-end test scripts: result checks and free loopback ports."""
 import socket
+import time
 
 failures = []
 
@@ -33,3 +34,21 @@ def free_port(family=socket.AF_INET, kind=socket.SOCK_DGRAM, host="127.0.0.1"):
         finally:
             other.close()
     raise RuntimeError("no free port")
+
+
+def write(path, text):
+    """Writes text to path; returns path."""
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def wait_for(cond, timeout, what):
+    """Polls cond every 50 ms for up to timeout seconds; says what it gave up on."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    print(f"timed out waiting for {what}")
+    return False
