@@ -89,17 +89,26 @@ TEST(FakeTimerService, NegativeDelayCountsAsZero) {
 }
 
 TEST(AsioTimerService, FiresInOrderAndRunReturnsWhenIdle) {
+    // Deadlines 100 ms apart: the order can only change if the test thread stalls for 100 ms
+    // between two schedule() calls (CI ran this beside four fuzzers under ASan, and 1 ms
+    // spacing did flip once). Each callback also checks it did not fire before its deadline.
     boost::asio::io_context io;
     AsioTimerService timers(io);
     std::vector<int> fired;
-    timers.schedule(3ms, [&] { fired.push_back(3); });
-    timers.schedule(0ms, [&] { fired.push_back(0); });
-    TimerId cancelled = timers.schedule(1ms, [&] { fired.push_back(1); });
-    timers.schedule(2ms, [&] {
-        fired.push_back(2);
-        // Scheduled from a callback.
-        timers.schedule(5ms, [&] { fired.push_back(4); });
-    });
+    auto at = [&](int tag, std::chrono::milliseconds delay, std::function<void()> then = {}) {
+        TimePoint deadline = timers.now() + delay;
+        return timers.schedule(delay, [&fired, &timers, tag, deadline, then] {
+            EXPECT_GE(timers.now(), deadline) << "timer " << tag;
+            fired.push_back(tag);
+            if (then) {
+                then();
+            }
+        });
+    };
+    at(3, 300ms);
+    at(0, 0ms);
+    TimerId cancelled = at(1, 100ms);
+    at(2, 200ms, [&] { at(4, 300ms); });  // scheduled from a callback: fires at ~500 ms
     timers.cancel(cancelled);
     EXPECT_EQ(timers.pending(), 3u);
     io.run();  // returns once no timer is pending
