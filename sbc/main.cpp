@@ -312,6 +312,16 @@ int run(const std::string& configPath) {
             transactions, timers,
             [&gate] { return gate ? gate->policy() : sbc::policy::PolicyPtr{}; },
             sideListeners(*cfg, transport, ids), cfg->sip.serverHeader);
+        monitor->setChangeHandler([](const sbc::b2bua::DestinationStatus& d) {
+            std::string fields = "trunk=" + sbc::log::quote(d.trunk) +
+                                 " destination=" + sbc::log::quote(sbc::b2bua::destinationName(d)) +
+                                 " failures=" + std::to_string(d.failures);
+            if (d.up) {
+                sbc::log::info("destination_up", fields);
+            } else {
+                sbc::log::warn("destination_down", fields);
+            }
+        });
         monitor->start();
         b2bua->setDestinationHealth(
             [&monitor](const sbc::policy::Trunk& t, const sbc::policy::Destination& d) {
@@ -345,6 +355,11 @@ int run(const std::string& configPath) {
                                           "}";
                             }
                             reply(status);
+                            return;
+                        }
+                        if (command == "destinations") {
+                            reply(monitor ? sbc::destinationsJson(monitor->snapshot())
+                                          : "{\"error\":\"no b2bua: section in the config\"}");
                             return;
                         }
                         // --- policy commands ---
@@ -414,7 +429,8 @@ int run(const std::string& configPath) {
                     sbc::appendPolicyFamilies(families, *gate);
                 }
                 if (b2bua) {
-                    auto calls = sbc::callMetricFamilies(b2bua->stats(), monitor->stats());
+                    auto calls = sbc::callMetricFamilies(b2bua->stats(), monitor->stats(),
+                                                         monitor->snapshot());
                     families.insert(families.end(), calls.begin(), calls.end());
                 }
                 return families;

@@ -3,6 +3,7 @@
 //   sbcctl [--socket PATH] status     counters and listeners, as JSON
 //   sbcctl [--socket PATH] flows      the data plane's live media flows, as JSON
 //   sbcctl [--socket PATH] stats      media relay counters (sbc-dataplane and sbc's client)
+//   sbcctl destinations               trunk destinations under OPTIONS pinging: up or down
 //   sbcctl reload                     recompile the policy files and swap them in
 //   sbcctl bans [list] | bans lift ADDR | policy
 #include <sys/socket.h>
@@ -28,6 +29,7 @@ constexpr const char* kUsage =
     "  policy           policy files and gate counters (JSON)\n"
     "  flows            live media flows in sbc-dataplane: addresses, latched remotes, counters\n"
     "  stats            media relay counters: sbc-dataplane's and sbc's data-plane client\n"
+    "  destinations     trunk destinations under OPTIONS pinging: up or down, failed pings\n"
     "\n"
     "options:\n"
     "  --socket PATH   the admin socket of sbc (config: admin.socket; default "
@@ -99,7 +101,7 @@ int main(int argc, char** argv) {
     }
     bool known = command == "status" || command == "reload" || command == "bans" ||
                  command == "bans list" || command == "policy" || command == "flows" ||
-                 command == "stats" ||
+                 command == "stats" || command == "destinations" ||
                  (command.rfind("bans lift ", 0) == 0 && command.size() > 10 &&
                   command.find(' ', 10) == std::string::npos);
     if (!known) {

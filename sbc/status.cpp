@@ -205,8 +205,9 @@ std::vector<prometheus::MetricFamily> metricFamilies(std::chrono::steady_clock::
     return out;
 }
 
-std::vector<prometheus::MetricFamily> callMetricFamilies(const b2bua::B2buaStats& c,
-                                                         const b2bua::DestinationMonitorStats& d) {
+std::vector<prometheus::MetricFamily> callMetricFamilies(
+    const b2bua::B2buaStats& c, const b2bua::DestinationMonitorStats& d,
+    const std::vector<b2bua::DestinationStatus>& pinged) {
     std::vector<prometheus::MetricFamily> out;
     auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
         out.push_back(counterFamily(name, help));
@@ -268,7 +269,34 @@ std::vector<prometheus::MetricFamily> callMetricFamilies(const b2bua::B2buaStats
     counter("sbc_destinations_ping_failures_total", "OPTIONS pings timed out or answered 5xx.",
             d.pingsFailed);
     gauge("sbc_destinations_down", "Trunk destinations marked down now.", d.down);
+    if (!pinged.empty()) {
+        out.push_back(gaugeFamily("sbc_destination_up",
+                                  "1 while OPTIONS pinging finds a trunk destination up, 0 down."));
+        for (const b2bua::DestinationStatus& s : pinged) {
+            addSample(out.back(), s.up ? 1.0 : 0.0,
+                      {{"trunk", s.trunk}, {"destination", b2bua::destinationName(s)}});
+        }
+    }
     return out;
+}
+
+std::string destinationsJson(const std::vector<b2bua::DestinationStatus>& pinged) {
+    Json j;
+    j.open();
+    j.openArray("destinations");
+    for (const b2bua::DestinationStatus& d : pinged) {
+        j.openElement();
+        j.text("trunk", d.trunk);
+        j.text("destination", b2bua::destinationName(d));
+        j.text("state", d.up ? "up" : "down");
+        j.num("failures", static_cast<std::uint64_t>(d.failures));
+        j.num("successes", static_cast<std::uint64_t>(d.successes));
+        j.num("changes", d.changes);
+        j.close();
+    }
+    j.closeArray();
+    j.close();
+    return j.take();
 }
 
 }  // namespace sbc

@@ -27,6 +27,10 @@ std::vector<prometheus::MetricFamily> metricFamilies(std::chrono::steady_clock::
 
 // The B2BUA's counters (sbc_calls_*, sbc_destinations_*) as Prometheus families.
 std::vector<prometheus::MetricFamily> callMetricFamilies(
-    const b2bua::B2buaStats& calls, const b2bua::DestinationMonitorStats& destinations);
+    const b2bua::B2buaStats& calls, const b2bua::DestinationMonitorStats& destinations,
+    const std::vector<b2bua::DestinationStatus>& pinged);
+
+// `sbcctl destinations`: every pinged trunk destination and whether it is up.
+std::string destinationsJson(const std::vector<b2bua::DestinationStatus>& pinged);
 
 }  // namespace sbc

@@ -1,5 +1,9 @@
 #include "controlplane/b2bua/destination_monitor.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <tuple>
+
 #include "controlplane/b2bua/messages.hpp"
 #include "controlplane/sip/serializer.hpp"
 
@@ -8,6 +12,14 @@ namespace sbc::b2bua {
 std::string destinationKey(const policy::Trunk& trunk, const policy::Destination& d) {
     return trunk.name + "|" + d.host + "|" + std::to_string(d.port) + "|" +
            std::string(viaTransport(d.transport));
+}
+
+std::string destinationName(const DestinationStatus& d) {
+    std::string transport(viaTransport(d.transport));
+    for (char& c : transport) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return hostPort(d.host, d.port) + ";transport=" + transport;
 }
 
 DestinationMonitor::DestinationMonitor(transaction::TransactionLayer& transactions,
@@ -36,7 +48,20 @@ bool DestinationMonitor::isUp(const policy::Trunk& trunk, const policy::Destinat
         return true;
     }
     auto it = states_.find(destinationKey(trunk, d));
-    return it == states_.end() || it->second.up;
+    return it == states_.end() || it->second.status.up;
+}
+
+std::vector<DestinationStatus> DestinationMonitor::snapshot() const {
+    std::vector<DestinationStatus> out;
+    out.reserve(states_.size());
+    for (const auto& [key, s] : states_) {
+        out.push_back(s.status);
+    }
+    std::sort(out.begin(), out.end(), [](const DestinationStatus& a, const DestinationStatus& b) {
+        return std::tie(a.trunk, a.host, a.port, a.transport) <
+               std::tie(b.trunk, b.host, b.port, b.transport);
+    });
+    return out;
 }
 
 const SideListener* DestinationMonitor::listenerFor(const std::string& side, policy::Transport t,
@@ -65,6 +90,12 @@ void DestinationMonitor::tick() {
             for (const policy::Destination& d : trunk.destinations) {
                 std::string key = destinationKey(trunk, d);
                 State& s = states_[key];
+                if (s.status.trunk.empty()) {
+                    s.status.trunk = trunk.name;
+                    s.status.host = d.host;
+                    s.status.port = d.port;
+                    s.status.transport = d.transport;
+                }
                 s.seen = true;
                 settings_[key] = trunk.ping;
                 if (!s.inFlight && s.next <= now) {
@@ -79,7 +110,7 @@ void DestinationMonitor::tick() {
     std::erase_if(settings_, [this](const auto& kv) { return !states_.contains(kv.first); });
     std::uint64_t down = 0;
     for (const auto& [key, s] : states_) {
-        down += s.up ? 0 : 1;
+        down += s.status.up ? 0 : 1;
     }
     stats_.down = down;
 }
@@ -132,23 +163,39 @@ void DestinationMonitor::result(const std::string& key, bool ok) {
         return;
     }
     State& s = it->second;
+    DestinationStatus& st = s.status;
     s.inFlight = false;
     const policy::OptionsPing& cfg = settings_[key];
+    bool changed = false;
     if (ok) {
         ++stats_.pingsAnswered;
-        s.failures = 0;
-        ++s.successes;
-        if (!s.up && s.successes >= cfg.successesToUp) {
-            s.up = true;
+        st.failures = 0;
+        ++st.successes;
+        if (!st.up && st.successes >= cfg.successesToUp) {
+            st.up = true;
             ++stats_.markedUp;
+            changed = true;
         }
     } else {
         ++stats_.pingsFailed;
-        s.successes = 0;
-        ++s.failures;
-        if (s.up && s.failures >= cfg.failuresToDown) {
-            s.up = false;
+        st.successes = 0;
+        ++st.failures;
+        if (st.up && st.failures >= cfg.failuresToDown) {
+            st.up = false;
             ++stats_.markedDown;
+            changed = true;
+        }
+    }
+    if (changed) {
+        ++st.changes;
+        // The gauge follows at once, not at the next tick.
+        if (st.up) {
+            --stats_.down;
+        } else {
+            ++stats_.down;
+        }
+        if (onChange_) {
+            onChange_(st);
         }
     }
 }

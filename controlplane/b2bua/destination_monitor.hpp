@@ -34,9 +34,23 @@ struct DestinationMonitorStats {
     std::uint64_t down = 0;  // gauge
 };
 
+// One pinged destination as the operator sees it (sbcctl destinations, metrics, logs).
+struct DestinationStatus {
+    std::string trunk;
+    std::string host;
+    std::uint16_t port = 0;
+    policy::Transport transport = policy::Transport::Udp;
+    bool up = true;
+    int failures = 0;           // consecutive failed pings
+    int successes = 0;          // consecutive answered pings
+    std::uint64_t changes = 0;  // up/down transitions since sbc started
+};
+
 class DestinationMonitor {
   public:
     using PolicyFn = std::function<policy::PolicyPtr()>;
+    // Called when a destination is marked down or up again (after the change).
+    using ChangeFn = std::function<void(const DestinationStatus&)>;
 
     DestinationMonitor(transaction::TransactionLayer& transactions,
                        transaction::TimerService& timers, PolicyFn policy,
@@ -48,13 +62,14 @@ class DestinationMonitor {
 
     void start();
     bool isUp(const policy::Trunk& trunk, const policy::Destination& d) const;
+    // Every destination of a trunk with pinging enabled, sorted by trunk, then host and port.
+    std::vector<DestinationStatus> snapshot() const;
+    void setChangeHandler(ChangeFn fn) { onChange_ = std::move(fn); }
     const DestinationMonitorStats& stats() const noexcept { return stats_; }
 
   private:
     struct State {
-        bool up = true;
-        int failures = 0;
-        int successes = 0;
+        DestinationStatus status;  // up, failures, successes live here
         bool inFlight = false;
         bool seen = false;  // still in the policy at the last tick
         transaction::TimePoint next{};
@@ -76,9 +91,13 @@ class DestinationMonitor {
     std::unordered_map<std::string, policy::OptionsPing> settings_;
     IdGenerator ids_;
     DestinationMonitorStats stats_;
+    ChangeFn onChange_;
     // Transaction callbacks may outlive the monitor: they check this first.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
+
+// "host:port;transport=udp" ([host] for IPv6): how logs, sbcctl and metrics name a destination.
+std::string destinationName(const DestinationStatus& d);
 
 // "trunk|host|port|transport": the identity of a destination across policy reloads.
 std::string destinationKey(const policy::Trunk& trunk, const policy::Destination& d);

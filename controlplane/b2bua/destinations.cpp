@@ -14,6 +14,13 @@ std::vector<const policy::Destination*> orderDestinations(
             all.push_back(&d);
         }
     }
+    if (all.empty()) {
+        // Every destination fails its pings: try them all rather than refuse the call, since a
+        // peer may filter OPTIONS yet take calls, and failover still bounds each attempt.
+        for (const policy::Destination& d : trunk.destinations) {
+            all.push_back(&d);
+        }
+    }
     std::stable_sort(all.begin(), all.end(),
                      [](const auto* x, const auto* y) { return x->priority < y->priority; });
     std::mt19937_64 rng(random);

@@ -1,7 +1,8 @@
 #pragma once
 // The order in which a call tries a trunk's destinations: by priority (lower first, failover
 // between groups), and within a group of equal priority a weighted random order (load sharing,
-// like RFC 2782's SRV selection). Destinations marked down (OPTIONS pinging) are left out.
+// like RFC 2782's SRV selection). Destinations marked down (OPTIONS pinging) are left out, unless
+// all are down: then all are tried in that order.
 #include <cstdint>
 #include <functional>
 #include <vector>

@@ -32,6 +32,10 @@ TEST(Destinations, PriorityFirstThenWeight) {
         t, 1, [](const policy::Trunk&, const policy::Destination& d) { return d.host != "b"; });
     ASSERT_EQ(onlyUp.size(), 3u);
     EXPECT_EQ(onlyUp[0]->host, "c");
+    // All down: all are tried, in the usual order (a peer may filter pings yet take calls).
+    auto allDown = orderDestinations(
+        t, 1, [](const policy::Trunk&, const policy::Destination&) { return false; });
+    EXPECT_EQ(allDown.size(), t.destinations.size());
 }
 
 TEST(DestinationMonitor, PingsMarkDownAndUpAndCallsSkipDown) {
@@ -45,6 +49,8 @@ TEST(DestinationMonitor, PingsMarkDownAndUpAndCallsSkipDown) {
         h.layer, h.timers, [p] { return policy::PolicyPtr(p); }, defaultConfig().listeners, "sbc");
     h.b2bua.setDestinationHealth(
         [&](const policy::Trunk& t, const policy::Destination& d) { return monitor.isUp(t, d); });
+    std::vector<DestinationStatus> changes;
+    monitor.setChangeHandler([&](const DestinationStatus& d) { changes.push_back(d); });
     monitor.start();
     h.timers.advance(0ms);
     std::string ping = h.last("10.1.1.10", "OPTIONS ");
@@ -60,6 +66,17 @@ TEST(DestinationMonitor, PingsMarkDownAndUpAndCallsSkipDown) {
     h.response(responseFrom(h.last("10.1.1.10", "OPTIONS "), 503, "x"));
     EXPECT_FALSE(monitor.isUp(p->trunks[1], p->trunks[1].destinations[0]));
     EXPECT_EQ(monitor.stats().markedDown, 1u);
+    EXPECT_EQ(monitor.stats().down, 1u);  // at once, not at the next tick
+    ASSERT_EQ(changes.size(), 1u);
+    EXPECT_FALSE(changes[0].up);
+    EXPECT_EQ(changes[0].trunk, p->trunks[1].name);
+    EXPECT_EQ(destinationName(changes[0]), "10.1.1.10:5060;transport=udp");
+    std::vector<DestinationStatus> all = monitor.snapshot();
+    ASSERT_EQ(all.size(), p->trunks[1].destinations.size());  // only the pinged trunk's
+    EXPECT_EQ(all[0].host, "10.1.1.10");
+    EXPECT_FALSE(all[0].up);
+    EXPECT_EQ(all[0].failures, 2);
+    EXPECT_TRUE(all[1].up);
 
     // A call now goes to the backup first.
     size_t before = h.count("10.1.1.10", "INVITE ");
@@ -72,6 +89,10 @@ TEST(DestinationMonitor, PingsMarkDownAndUpAndCallsSkipDown) {
     h.response(responseFrom(h.last("10.1.1.10", "OPTIONS "), 200, "x"));
     EXPECT_TRUE(monitor.isUp(p->trunks[1], p->trunks[1].destinations[0]));
     EXPECT_EQ(monitor.stats().markedUp, 1u);
+    EXPECT_EQ(monitor.stats().down, 0u);
+    ASSERT_EQ(changes.size(), 2u);
+    EXPECT_TRUE(changes[1].up);
+    EXPECT_EQ(monitor.snapshot()[0].changes, 2u);
 }
 
 }  // namespace
