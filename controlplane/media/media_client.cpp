@@ -366,6 +366,8 @@ void MediaClient::connect() {
                 return;
             }
             open_ = true;
+            boost::system::error_code nb;
+            socket_.non_blocking(true, nb);  // writeNext() writes at once when the socket takes it
             read();
             generation_ = std::max(generation_ + 1, wallMicros());
             send(dp::Hello{generation_}, [this](const dp::Message* reply) {
@@ -523,6 +525,21 @@ void MediaClient::send(const dp::Message& m, ReplyHandler onReply) {
 
 void MediaClient::writeNext() {
     if (writing_ || queue_.empty() || !open_) {
+        return;
+    }
+    // Write now what the socket takes without blocking, in order. A flow change then reaches
+    // the data plane before the SIP message the B2BUA sends next (the answer relayed to the
+    // caller), so that the caller's first RTP packets find the flow programmed; queued behind an
+    // asynchronous write it could lose that race on a busy machine and clip the call's start.
+    while (!queue_.empty()) {
+        boost::system::error_code ec;
+        socket_.send(boost::asio::buffer(queue_.front()), 0, ec);
+        if (ec) {
+            break;  // full (would block) or an error: the asynchronous write below reports it
+        }
+        queue_.pop_front();
+    }
+    if (queue_.empty()) {
         return;
     }
     writing_ = true;

@@ -152,7 +152,7 @@ def main():
             caps = {}
             for ns, dev, name in ((topo.out, "o-peer", "outside"), (topo.inside, "i-peer", "inside")):
                 path = os.path.join(work, name + ".pcap")
-                caps[name] = (path, topo.popen(ns, "tshark", "-q", "-i", dev, "-F", "pcap", "-w",
+                caps[name] = (path, topo.popen(ns, "tshark", "-q", "-B", "64", "-i", dev, "-F", "pcap", "-w",
                                                path, "-f", "udp port 5060",
                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
                 procs.append(caps[name][1])
