@@ -21,6 +21,7 @@ import tempfile
 import time
 
 from e2e_util import check, finish, wait_for, write
+import netns
 from netns import IN_MEDIA, IN_PEER, IN_SBC, OUT_MEDIA, OUT_PEER, OUT_SBC, Topology
 from media_check import Capture, relay_accounting
 from pcap_util import udp_packets, udp_packets_timed
@@ -61,12 +62,21 @@ def sbcctl(args, work, command):
         return {}
 
 
+def prefixed(address):
+    """The media address with the carrier link's prefix length."""
+    return address + ("/64" if ":" in address else "/24")
+
+
+def host_port(address, port):
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
 def configs(work):
     dp = write(os.path.join(work, "dataplane.yaml"), f"""
 eal: [-l, "0", --no-huge, -m, "256", --no-pci, --no-shconf, --no-telemetry, --log-level=error]
 workers: 1
 interfaces:
-  - {{name: outside, device: "net_af_packet0,iface=o-sbc,{AF_ARGS}", addresses: [{OUT_MEDIA}/24]}}
+  - {{name: outside, device: "net_af_packet0,iface=o-sbc,{AF_ARGS}", addresses: [{prefixed(OUT_MEDIA)}]}}
   - {{name: inside, device: "net_af_packet1,iface=i-sbc,{AF_ARGS}", addresses: [{IN_MEDIA}/24]}}
 control: {{socket: {work}/dataplane.sock}}
 flows: {{capacity: 20000, idle_timeout_ms: 120000}}
@@ -77,7 +87,7 @@ version: 1
 trunks:
   - name: carrier
     side: outside
-    sources: [{OUT_PEER}/32]
+    sources: [{OUT_PEER}/{128 if ":" in OUT_PEER else 32}]
     destinations: [{{host: {OUT_PEER}, port: 5060, transport: udp}}]
   - name: core
     side: inside
@@ -123,6 +133,7 @@ def identifiers(messages):
 
 
 def main():
+    global OUT_PEER, OUT_SBC, OUT_MEDIA
     ap = argparse.ArgumentParser()
     ap.add_argument("--sbc", required=True)
     ap.add_argument("--sbcctl", required=True)
@@ -134,12 +145,16 @@ def main():
     ap.add_argument("--prefix", default="sbcm-")
     ap.add_argument("--nat", action="store_true",
                     help="the carrier's UAC sits behind a masquerading NAT (random source ports)")
+    ap.add_argument("--ipv6", action="store_true",
+                    help="the carrier reaches sbc over IPv6 (SIP and media); the core stays IPv4")
     ap.add_argument("--restart", choices=["dataplane", "sbc"],
                     help="one call; SIGKILL that process mid-call (the data plane is restarted)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("needs root (network namespaces)")
         return 77
+    if args.ipv6:
+        OUT_PEER, OUT_SBC, OUT_MEDIA = netns.OUT6_PEER, netns.OUT6_SBC, netns.OUT6_MEDIA
     calls = 1 if args.demo or args.restart or args.nat else args.calls
     restart_times = {}
     work = tempfile.mkdtemp(prefix="sbc-call-")
@@ -147,6 +162,8 @@ def main():
     topo = Topology(args.prefix)
     try:
         with topo:
+            if args.ipv6:
+                topo.add_outside_ipv6()
             dp_cfg, sbc_cfg = configs(work)
             uac_ns, uac_ip = topo.out, OUT_PEER
             if args.nat:
@@ -216,7 +233,7 @@ def main():
             if args.demo:
                 print(f"== a call from the carrier ({OUT_PEER}) through sbc ({OUT_SBC} / {IN_SBC}) "
                       f"to the core ({IN_PEER}), 7 s of G.711 audio echoed back")
-            uac_cmd = ["sipp", f"{OUT_SBC}:5060", "-sf", os.path.join(args.scenarios, "call_uac_audio.xml"),
+            uac_cmd = ["sipp", host_port(OUT_SBC, 5060), "-sf", os.path.join(args.scenarios, "call_uac_audio.xml"),
                        "-s", CALLED, "-i", uac_ip, "-p", "5060", "-mi", uac_ip,
                        "-mp", str(UAC_MEDIA_PORT), "-m", str(calls), "-r", str(args.rate),
                        "-l", str(max(10, args.rate * 12)), "-nostdin", "-timeout", "600s",
@@ -364,7 +381,7 @@ def main():
             in_text = "\n".join(t for _, _, t in in_sip)
             for needle in (IN_PEER, IN_SBC, IN_MEDIA, "10.10.0.", "core-pbx-internal", "X-Internal-Route"):
                 check(needle not in out_text, f"outside capture has no '{needle}'")
-            for needle in (OUT_PEER, OUT_SBC, OUT_MEDIA, "192.0.2.", "172.16.", "carrier-uac",
+            for needle in (OUT_PEER, OUT_SBC, OUT_MEDIA, "192.0.2.", "2001:db8:", "172.16.", "carrier-uac",
                            "X-Carrier-Secret"):
                 check(needle not in in_text, f"inside capture has no '{needle}'")
             in_ids, out_ids = identifiers(in_sip), identifiers(out_sip)

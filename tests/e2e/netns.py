@@ -16,6 +16,9 @@ import subprocess
 
 OUT_PEER, OUT_SBC, OUT_MEDIA = "192.0.2.2", "192.0.2.1", "192.0.2.10"
 IN_PEER, IN_SBC, IN_MEDIA = "10.10.0.2", "10.10.0.1", "10.10.0.10"
+# The carrier link's IPv6 addresses (Topology.add_outside_ipv6), in the compressed form that
+# pcap_util and sbc's SDP use.
+OUT6_PEER, OUT6_SBC, OUT6_MEDIA = "2001:db8:1::2", "2001:db8:1::1", "2001:db8:1::10"
 
 
 def sh(*args, check=True, **kw):
@@ -46,6 +49,12 @@ class Topology:
                 sh("ip", "netns", "exec", ns, "ethtool", "-K", dev, "tx", "off",
                    check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return self
+
+    def add_outside_ipv6(self):
+        """IPv6 on the carrier link too: OUT6_PEER on o-peer, OUT6_SBC (kernel, SIP) on o-sbc;
+        OUT6_MEDIA is sbc-dataplane's (it answers neighbour solicitations for it)."""
+        for ns, dev, ip in ((self.out, "o-peer", OUT6_PEER), (self.sbc, "o-sbc", OUT6_SBC)):
+            sh("ip", "-n", ns, "-6", "addr", "add", f"{ip}/64", "dev", dev, "nodad")
 
     def __exit__(self, *exc):
         self.delete()
