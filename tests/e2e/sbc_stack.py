@@ -21,10 +21,11 @@ UAS_MEDIA_PORT = 18000
 CALLED = "+4930555000"
 
 
-def configs(work, policy_extra="", carrier_extra=""):
+def configs(work, policy_extra="", carrier_extra="", extra_trunks=""):
     """Writes dataplane.yaml, policy.yaml and sbc.yaml into work; returns (dataplane, sbc).
     policy_extra: top-level policy sections (limits, bans, acl, ...); carrier_extra: more keys of
-    the carrier trunk's mapping (e.g. 'limits: {cps: 50}')."""
+    the carrier trunk's mapping (e.g. 'limits: {cps: 50}'); extra_trunks: more entries of the
+    trunks list (YAML flow mappings, one per line)."""
     dp = write(os.path.join(work, "dataplane.yaml"), f"""
 eal: [-l, "0", --no-huge, -m, "256", --no-pci, --no-shconf, --no-telemetry, --log-level=error]
 workers: 1
@@ -47,7 +48,7 @@ trunks:
     side: inside
     sources: [{IN_PEER}/32]
     destinations: [{{host: {IN_PEER}, port: 5060, transport: udp}}]
-routes:
+{extra_trunks}routes:
   - {{name: carrier-to-core, from: [carrier], target: core}}
   - {{name: core-to-carrier, from: [core], target: carrier}}
 {policy_extra}""")
@@ -82,11 +83,11 @@ def log_file(work, name):
 
 
 def start(topo, work, sbc_path, sbcctl_path, dataplane_path, procs, policy_extra="",
-          carrier_extra=""):
+          carrier_extra="", extra_trunks=""):
     """Starts sbc-dataplane and sbc in topo's sbc namespace (appended to procs, for the caller's
     cleanup); returns (dataplane, sbc) Popens once sbc is connected to the data plane, or None
     when either failed to start (the logs are in work)."""
-    dp_cfg, sbc_cfg = configs(work, policy_extra, carrier_extra)
+    dp_cfg, sbc_cfg = configs(work, policy_extra, carrier_extra, extra_trunks)
     # A deployment gives the data plane its own cores; on a shared 2-core test machine a
     # real-time priority stands in for that (it sleeps when idle, so others still run).
     dp = topo.popen(topo.sbc, "chrt", "-f", "20", dataplane_path, "--config", dp_cfg,
