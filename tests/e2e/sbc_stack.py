@@ -19,6 +19,7 @@ AF_ARGS = "qpairs=1,blocksz=4096,framesz=2048,framecnt=8192,qdisc_bypass=0"
 UAC_MEDIA_PORT = 16000
 UAS_MEDIA_PORT = 18000
 CALLED = "+4930555000"
+METRICS_PORT = 9464  # on the loopback of sbc's namespace
 
 
 def configs(work, policy_extra="", carrier_extra="", extra_trunks=""):
@@ -64,6 +65,7 @@ media:
 policy: [{policy}]
 b2bua: {{cdr_file: {work}/cdr.jsonl}}
 admin: {{socket: {work}/admin.sock}}
+metrics: {{listen: '127.0.0.1:{METRICS_PORT}'}}
 """)
     return dp, sbc
 
@@ -76,6 +78,21 @@ def sbcctl(sbcctl_path, work, command):
         return json.loads(r.stdout)
     except json.JSONDecodeError:
         return {}
+
+
+def metrics(topo):
+    """sbc's Prometheus exposition (text), fetched inside its namespace."""
+    return topo.run(topo.sbc, "curl", "-sf", f"http://127.0.0.1:{METRICS_PORT}/metrics",
+                    capture_output=True, text=True, timeout=10).stdout
+
+
+def metric(text, name, labels=""):
+    """The value of one sample, e.g. metric(t, 'sbc_policy_dropped_total',
+    'reason="unknown_source"'); None when absent."""
+    for line in text.splitlines():
+        if line.startswith(name + "{" + labels + "}" if labels else name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None
 
 
 def log_file(work, name):

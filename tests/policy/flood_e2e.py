@@ -155,6 +155,11 @@ def main():
             check(gate + kernel >= 0.95 * flood["sent"] and gate > 0.3 * flood["sent"],
                   f"spoofed requests dropped and counted: {gate} by policy + {kernel} by the kernel "
                   f"of {flood['sent']}")
+            exposed = sbc_stack.metric(sbc_stack.metrics(topo), "sbc_policy_dropped_total",
+                                       'reason="unknown_source"')
+            check(exposed is not None and exposed >= dropped.get("unknown_source", 0) > 0,
+                  f"the drops exported: sbc_policy_dropped_total{{reason=\"unknown_source\"}} "
+                  f"{exposed}")
             check(policy.get("rejected", {}).get("unknown_source", 1) == 0,
                   "no spoofed source was answered (no reflection)")
             print(f"source table: {policy.get('sources_tracked')} tracked of "
