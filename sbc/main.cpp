@@ -327,6 +327,15 @@ int run(const std::string& configPath) {
             [&monitor](const sbc::policy::Trunk& t, const sbc::policy::Destination& d) {
                 return monitor->isUp(t, d);
             });
+        if (gate) {
+            // One count of concurrent calls: the B2BUA's (overload.max_calls reads it), and the
+            // B2BUA's refusals of a caller (its own or the core's) count towards bans.
+            gate->setActiveCalls(&b2bua->stats().callsActive);
+            b2bua->setFinalResponseObserver(
+                [&gate](const boost::asio::ip::address& caller, int code) {
+                    gate->noteFinalResponse(caller, code);
+                });
+        }
         mediaClient->setIdleHandler(
             [&b2bua](sbc::media::SessionId session, std::size_t) { b2bua->onMediaIdle(session); });
         server.setDialogHandler(

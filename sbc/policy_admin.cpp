@@ -101,7 +101,7 @@ std::string policyStatusJson(policy::PolicyGate& gate) {
            ",\"source_capacity\":" + std::to_string(s.sourceCapacity) +
            ",\"reloads\":" + std::to_string(s.reloads) +
            ",\"reload_failures\":" + std::to_string(s.reloadFailures) +
-           ",\"calls_active\":" + std::to_string(gate.callSlots().total()) + "}";
+           ",\"calls_active\":" + std::to_string(gate.activeCalls()) + "}";
     return out;
 }
 
@@ -146,8 +146,10 @@ void appendPolicyFamilies(std::vector<prometheus::MetricFamily>& out, policy::Po
     out.push_back(gaugeFamily("sbc_policy_last_compile_seconds",
                               "Compile time of the last successful reload (worker thread)."));
     addSample(out.back(), s.lastCompileSeconds);
-    out.push_back(gaugeFamily("sbc_policy_calls_active", "Concurrent calls holding a slot."));
-    addSample(out.back(), static_cast<double>(gate.callSlots().total()));
+    out.push_back(gaugeFamily("sbc_policy_calls_active",
+                              "Concurrent calls counted against overload.max_calls (the B2BUA's "
+                              "live calls; 0 without a B2BUA)."));
+    addSample(out.back(), static_cast<double>(gate.activeCalls()));
 }
 
 }  // namespace sbc

@@ -103,6 +103,22 @@ void B2bua::onRequest(const sip::Message& req, const transaction::ServerResult& 
     }
 }
 
+std::uint32_t B2bua::trunkCalls(const std::string& trunkName) const noexcept {
+    auto it = trunkCalls_.find(trunkName);
+    return it != trunkCalls_.end() ? it->second : 0;
+}
+
+void B2bua::noteFinalResponse(const transaction::Target& caller, int code) {
+    if (!finalResponse_ || code < 300) {
+        return;
+    }
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(caller.address, ec);
+    if (!ec) {
+        finalResponse_(address, code);
+    }
+}
+
 Call* B2bua::find(std::uint64_t callId) {
     auto it = calls_.find(callId);
     return it != calls_.end() ? it->second.get() : nullptr;
@@ -162,9 +178,7 @@ void B2bua::onInitialInvite(const sip::Message& req, ServerId txn, const transac
     }
     // Trunk limits (policy): concurrent calls counted on both the inbound and the target trunk.
     auto full = [this](const policy::Trunk& t) {
-        auto it = trunkCalls_.find(t.name);
-        return t.maxConcurrentCalls != 0 && it != trunkCalls_.end() &&
-               it->second >= t.maxConcurrentCalls;
+        return t.maxConcurrentCalls != 0 && trunkCalls(t.name) >= t.maxConcurrentCalls;
     };
     if (full(*inTrunk) || full(*outTrunk)) {
         ++stats_.rejectedTrunkLimit;
@@ -567,6 +581,7 @@ void B2bua::onFinalFailure(Call& call, int code, std::string_view reason, const 
     }
     std::string bytes = buildResponse(call.a, *call.aInviteBase, code, reason, r, Body{}, extra);
     transactions_.respond(call.aInvite, code, std::move(bytes));
+    noteFinalResponse(call.a.target, code);
     ++stats_.callsFailed;
     endCall(call.id, code, "failed");
 }

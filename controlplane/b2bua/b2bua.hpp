@@ -23,6 +23,7 @@
 //
 // Threading: single-threaded, owned by the io_context thread that runs the transaction layer.
 // Every callback (transaction, timer) re-finds its call by number; a call that ended is gone.
+#include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -129,11 +130,20 @@ class B2bua {
     using HealthFn = std::function<bool(const policy::Trunk&, const policy::Destination&)>;
     void setDestinationHealth(HealthFn fn) { health_ = std::move(fn); }
 
+    // Told of every final response (>= 300) sbc sends to a caller for an initial INVITE, its own
+    // or one relayed from the other leg (401/407 already turned into 403): the policy counts
+    // 403/404-like answers from the core towards the caller's ban (PolicyGate::noteFinalResponse).
+    using FinalResponseFn = std::function<void(const boost::asio::ip::address& caller, int code)>;
+    void setFinalResponseObserver(FinalResponseFn fn) { finalResponse_ = std::move(fn); }
+
     void setWallClock(ClockFn clock) { clock_ = std::move(clock); }
     void setIdSeed(std::uint64_t seed) { ids_ = IdGenerator(seed); }
 
     const B2buaStats& stats() const noexcept { return stats_; }
     std::size_t activeCalls() const noexcept { return calls_.size(); }
+    // Live calls in or out of a trunk (what Trunk::maxConcurrentCalls is checked against). This
+    // is the one count of concurrent calls per trunk; the policy gate keeps only calls/second.
+    std::uint32_t trunkCalls(const std::string& trunkName) const noexcept;
 
   private:
     using ServerId = transaction::ServerTransactionId;
@@ -185,6 +195,8 @@ class B2bua {
     // A response outside any call (403, 404, 481, ...), from the request itself.
     void reject(const sip::Message& req, ServerId txn, const transaction::Target& src, int code,
                 std::string_view reason = {}, const Extra& extra = {});
+    // Tells the observer (setFinalResponseObserver) of a final response to a caller's INVITE.
+    void noteFinalResponse(const transaction::Target& caller, int code);
     void respond(Call& call, LegId leg, ServerId txn, const ResponseBase& base, int code,
                  std::string_view reason = {}, const Extra& extra = {});
     // Sends a new in-dialog request (BYE, PRACK, ...) on `leg`; the response goes to onResponse.
@@ -211,6 +223,7 @@ class B2bua {
     B2buaConfig config_;
     ClockFn clock_ = [] { return WallClock::now(); };
     HealthFn health_;
+    FinalResponseFn finalResponse_;
     IdGenerator ids_;
     B2buaStats stats_;
 

@@ -212,6 +212,9 @@ void B2bua::reject(const sip::Message& req, ServerId txn, const transaction::Tar
         w.header(name, value);
     }
     transactions_.respond(txn, code, w.finish());
+    if (req.method() == sip::Method::Invite && req.to().tag().empty()) {
+        noteFinalResponse(src, code);  // a refused call attempt (bans, policy/gate.hpp)
+    }
 }
 
 void B2bua::respond(Call& call, LegId leg, ServerId txn, const ResponseBase& base, int code,

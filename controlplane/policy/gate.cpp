@@ -221,7 +221,7 @@ core::GateVerdict PolicyGate::afterParse(const sip::Message& req,
             *activeServerTransactions_ >= p.overload.maxTransactions) {
             return refuse(Reason::OverloadTransactions, false, 503, p.limits.retryAfterSeconds);
         }
-        if (p.overload.maxCalls != 0 && calls_.total() >= p.overload.maxCalls) {
+        if (p.overload.maxCalls != 0 && activeCalls() >= p.overload.maxCalls) {
             return refuse(Reason::OverloadCalls, false, 503, p.limits.retryAfterSeconds);
         }
     }
@@ -280,8 +280,21 @@ void PolicyGate::responseSent(const transport::InboundMessage& in, int code) noe
     }
 }
 
-void PolicyGate::noteAuthFailure(const boost::asio::ip::address& source) noexcept {
-    countFailure(source, true);
+void PolicyGate::noteFinalResponse(const boost::asio::ip::address& source, int code) noexcept {
+    switch (code) {
+        case 401:  // RFC 3261 §21.4.2: credentials wrong or missing
+        case 403:  // §21.4.4: the core refused the caller (a B2BUA turns 401/407 into it)
+        case 407:  // §21.4.8
+            countFailure(source, true);
+            break;
+        case 404:  // §21.4.5: the user does not exist
+        case 484:  // §21.4.22: address incomplete (number walking)
+        case 604:  // §21.6.3: does not exist anywhere
+            countFailure(source, false);
+            break;
+        default:
+            break;
+    }
 }
 
 bool PolicyGate::banManually(const boost::asio::ip::address& a, std::chrono::seconds duration) {

@@ -10,6 +10,13 @@
 // counted drop (for sources no trunk knows, by policy). Every answer is the same whoever the user
 // is: the gate never looks up users, so it cannot reveal which exist.
 //
+// Calls are counted once, by the B2BUA (controlplane/b2bua): it enforces each trunk's
+// `limits.concurrent` (503 Trunk Busy) and owns the live call count the gate reads for
+// overload.max_calls. The gate keeps what needs no call state: the trunk's calls per second.
+//
+// Failures that lead to bans: responses SipServer originates (responseSent()) and final
+// responses the B2BUA sends to a caller, its own or relayed from the core (noteFinalResponse()).
+//
 // Threading: owned by the io_context thread; install() is called there too (reload compiles on a
 // worker and posts the swap).
 #include <cstdint>
@@ -19,7 +26,6 @@
 
 #include "controlplane/core/inbound_gate.hpp"
 #include "controlplane/policy/ban_store.hpp"
-#include "controlplane/policy/call_slots.hpp"
 #include "controlplane/policy/gate_stats.hpp"
 #include "controlplane/policy/model.hpp"
 #include "controlplane/policy/source_table.hpp"
@@ -38,6 +44,14 @@ class PolicyGate final : public core::InboundGate {
     PolicyGate(PolicyPtr policy, BanStore& bans, GateClock clock = GateClock::system(),
                const std::uint64_t* activeServerTransactions = nullptr);
 
+    // The live call count that overload.max_calls is checked against. The B2BUA owns it (it
+    // alone knows when a call really ends, and it enforces each trunk's `limits.concurrent`);
+    // the gate only reads it. Null (no B2BUA): max_calls has nothing to count.
+    void setActiveCalls(const std::uint64_t* activeCalls) noexcept { activeCalls_ = activeCalls; }
+    std::uint64_t activeCalls() const noexcept {
+        return activeCalls_ != nullptr ? *activeCalls_ : 0;
+    }
+
     // Swaps in a new policy (calls keep the snapshot they hold). Per-source state is kept unless
     // the table size changed; per-trunk CPS buckets are kept by trunk name.
     void install(PolicyPtr policy);
@@ -48,15 +62,16 @@ class PolicyGate final : public core::InboundGate {
                                  const transport::InboundMessage& in) noexcept override;
     void responseSent(const transport::InboundMessage& in, int code) noexcept override;
 
-    // For the B2BUA: a 401/407 relayed to `source` (counts towards auth_failures bans).
-    void noteAuthFailure(const boost::asio::ip::address& source) noexcept;
+    // For the B2BUA: the final response `code` it sent to `source` for an initial INVITE.
+    // 401/403/407 count towards auth_failures bans, 404/484/604 towards unknown_user bans
+    // (trunk sources are exempt when bans.exempt_trunks says so).
+    void noteFinalResponse(const boost::asio::ip::address& source, int code) noexcept;
 
     // Admin: bans.
     bool banManually(const boost::asio::ip::address& a, std::chrono::seconds duration);
     bool lift(const boost::asio::ip::address& a);
     std::vector<BanRecord> bans() const;
 
-    CallSlots& callSlots() noexcept { return calls_; }
     const GateStats& stats() noexcept;
     GateStats& mutableStats() noexcept { return stats_; }
 
@@ -84,9 +99,9 @@ class PolicyGate final : public core::InboundGate {
     BanStore& bans_;
     GateClock clock_;
     const std::uint64_t* activeServerTransactions_;
+    const std::uint64_t* activeCalls_ = nullptr;  // the B2BUA's gauge (setActiveCalls)
     std::unique_ptr<SourceTable> sources_;
     std::vector<TokenBucket> trunkCps_;  // by trunk index in policy_
-    CallSlots calls_;
     Context ctx_;
     GateStats stats_;
     std::uint64_t evictionsBefore_ = 0;  // of source tables replaced by install()

@@ -100,7 +100,7 @@ struct BanPolicy {
 
 struct Overload {
     std::uint64_t maxTransactions = 0;  // active server transactions; new INVITEs past it: 503
-    std::uint64_t maxCalls = 0;         // concurrent calls (CallSlots); 0: unlimited
+    std::uint64_t maxCalls = 0;         // concurrent calls (the B2BUA's count); 0: unlimited
 };
 
 // A next hop of a trunk (RFC 3263 resolution is not done: host is an IP literal or a name the

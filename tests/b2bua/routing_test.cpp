@@ -100,5 +100,34 @@ TEST(Routing, TrunkConcurrentCallLimit) {
     EXPECT_EQ(h.count("10.1.1.10", "INVITE "), 2u);
 }
 
+TEST(Routing, RefusalsOfTheCallerAreReportedForBans) {
+    Harness h;
+    std::vector<std::pair<std::string, int>> seen;
+    h.b2bua.setFinalResponseObserver([&seen](const boost::asio::ip::address& a, int code) {
+        seen.emplace_back(a.to_string(), code);
+    });
+    InviteFromA noRoute;
+    noRoute.uri = "sip:+4930111@203.0.113.5";  // no route from the carrier: 404
+    h.request(noRoute.text());
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0], std::make_pair(std::string("198.51.100.7"), 404));
+    // The core challenges: sbc has no credentials for it, the caller gets 403 (and it counts).
+    InviteFromA second;
+    second.callId = "carrier-call-2@198.51.100.7";
+    second.branch = "z9hG4bKcarrierbranch2";
+    h.request(second.text());
+    h.response(responseFrom(h.last("10.1.1.10", "INVITE "), 401, "c"));
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[1].second, 403);
+    EXPECT_FALSE(h.last("198.51.100.7", "SIP/2.0 403").empty());
+    // An answered call is no failure.
+    InviteFromA third;
+    third.callId = "carrier-call-3@198.51.100.7";
+    third.branch = "z9hG4bKcarrierbranch3";
+    h.request(third.text());
+    h.response(responseFrom(h.last("10.1.1.10", "INVITE "), 200, "d", kAnswerB));
+    EXPECT_EQ(seen.size(), 2u);
+}
+
 }  // namespace
 }  // namespace sbc::b2bua::test

@@ -20,15 +20,14 @@ import sys
 import tempfile
 import time
 
-from e2e_util import check, finish, wait_for, write
+from e2e_util import check, finish, wait_for
 import netns
 from netns import IN_MEDIA, IN_PEER, IN_SBC, OUT_MEDIA, OUT_PEER, OUT_SBC, Topology
 from media_check import Capture, relay_accounting
 from pcap_util import udp_packets, udp_packets_timed
+import sbc_stack
+from sbc_stack import CALLED, UAC_MEDIA_PORT, UAS_MEDIA_PORT, configs
 
-# af_packet rings large enough for bursts while the shared CPU is busy elsewhere.
-AF_ARGS = "qpairs=1,blocksz=4096,framesz=2048,framecnt=8192,qdisc_bypass=0"
-UAC_MEDIA_PORT = 16000
 NAT_PRIVATE = "172.16.0.2"
 
 
@@ -49,68 +48,14 @@ class NetnsCleanup:
 
     def kill(self):
         self.terminate()
-UAS_MEDIA_PORT = 18000
-CALLED = "+4930555000"
 
 
 def sbcctl(args, work, command):
-    r = subprocess.run([args.sbcctl, "--socket", os.path.join(work, "admin.sock"), command],
-                       capture_output=True, text=True, timeout=10)
-    try:
-        return json.loads(r.stdout)
-    except json.JSONDecodeError:
-        return {}
-
-
-def prefixed(address):
-    """The media address with the carrier link's prefix length."""
-    return address + ("/64" if ":" in address else "/24")
+    return sbc_stack.sbcctl(args.sbcctl, work, command)
 
 
 def host_port(address, port):
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-
-
-def configs(work):
-    dp = write(os.path.join(work, "dataplane.yaml"), f"""
-eal: [-l, "0", --no-huge, -m, "256", --no-pci, --no-shconf, --no-telemetry, --log-level=error]
-workers: 1
-interfaces:
-  - {{name: outside, device: "net_af_packet0,iface=o-sbc,{AF_ARGS}", addresses: [{prefixed(OUT_MEDIA)}]}}
-  - {{name: inside, device: "net_af_packet1,iface=i-sbc,{AF_ARGS}", addresses: [{IN_MEDIA}/24]}}
-control: {{socket: {work}/dataplane.sock}}
-flows: {{capacity: 20000, idle_timeout_ms: 120000}}
-ports: {{idle_sleep_us: 50}}
-""")
-    policy = write(os.path.join(work, "policy.yaml"), f"""
-version: 1
-trunks:
-  - name: carrier
-    side: outside
-    sources: [{OUT_PEER}/{128 if ":" in OUT_PEER else 32}]
-    destinations: [{{host: {OUT_PEER}, port: 5060, transport: udp}}]
-  - name: core
-    side: inside
-    sources: [{IN_PEER}/32]
-    destinations: [{{host: {IN_PEER}, port: 5060, transport: udp}}]
-routes:
-  - {{name: carrier-to-core, from: [carrier], target: core}}
-  - {{name: core-to-carrier, from: [core], target: carrier}}
-""")
-    sbc = write(os.path.join(work, "sbc.yaml"), f"""
-listeners:
-  - {{name: outside-udp, side: outside, transport: udp, address: {OUT_SBC}, port: 5060}}
-  - {{name: inside-udp, side: inside, transport: udp, address: {IN_SBC}, port: 5060}}
-media:
-  dataplane_socket: {work}/dataplane.sock
-  sides:
-    outside: {{address: {OUT_MEDIA}, ports: [20000, 29999]}}
-    inside: {{address: {IN_MEDIA}, ports: [30000, 39999]}}
-policy: [{policy}]
-b2bua: {{cdr_file: {work}/cdr.jsonl}}
-admin: {{socket: {work}/admin.sock}}
-""")
-    return dp, sbc
 
 
 def sip_texts(pcap):
@@ -164,7 +109,7 @@ def main():
         with topo:
             if args.ipv6:
                 topo.add_outside_ipv6()
-            dp_cfg, sbc_cfg = configs(work)
+            dp_cfg, sbc_cfg = configs(work, outside=(OUT_PEER, OUT_SBC, OUT_MEDIA))
             uac_ns, uac_ip = topo.out, OUT_PEER
             if args.nat:
                 # A customer premises network behind a NAT in "outside": the UAC's SIP and SDP
@@ -280,10 +225,7 @@ def main():
             elapsed = time.time() - t0
             with open(os.path.join(work, "uac.log"), "w") as f:
                 f.write(uac.stdout + uac.stderr)
-            ok = re.search(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", uac.stdout)
-            bad = re.search(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", uac.stdout)
-            succeeded = int(ok.group(1)) if ok else -1
-            failed = int(bad.group(1)) if bad else -1
+            succeeded, failed = sbc_stack.sipp_calls(uac.stdout)
             if args.restart == "sbc":
                 check(succeeded == 0, "the call could not end normally: its BYE met a dead sbc")
             else:

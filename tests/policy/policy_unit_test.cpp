@@ -1,5 +1,5 @@
 // Unit tests of controlplane/policy: CIDR range tables, ACL evaluation, token buckets, the
-// per-source table, bans, call slots, and the gate on a fake clock.
+// per-source table, bans, and the gate on a fake clock.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -7,7 +7,6 @@
 
 #include "controlplane/policy/acl.hpp"
 #include "controlplane/policy/ban_store.hpp"
-#include "controlplane/policy/call_slots.hpp"
 #include "controlplane/policy/cidr_table.hpp"
 #include "controlplane/policy/compile.hpp"
 #include "controlplane/policy/gate.hpp"
@@ -127,27 +126,6 @@ TEST(LocalBanStore, BanListLiftExpireAndCapacity) {
     EXPECT_EQ(s.list(250).size(), 2u);
     EXPECT_TRUE(s.lift(make_address("192.0.2.3")));
     EXPECT_FALSE(s.lift(make_address("192.0.2.3")));
-}
-
-TEST(CallSlots, PerTrunkAndTotalLimits) {
-    PolicySnapshot p;
-    p.overload.maxCalls = 3;
-    Trunk a;
-    a.name = "a";
-    a.maxConcurrentCalls = 2;
-    Trunk b;
-    b.name = "b";
-    CallSlots s;
-    EXPECT_EQ(s.acquire(p, a), CallSlots::Result::Acquired);
-    EXPECT_EQ(s.acquire(p, a), CallSlots::Result::Acquired);
-    EXPECT_EQ(s.acquire(p, a), CallSlots::Result::TrunkFull);
-    EXPECT_EQ(s.acquire(p, b), CallSlots::Result::Acquired);
-    EXPECT_EQ(s.acquire(p, b), CallSlots::Result::Overloaded);
-    s.release("a");
-    s.release("zzz");  // unknown: ignored, no underflow
-    EXPECT_EQ(s.active("a"), 1u);
-    EXPECT_EQ(s.total(), 2u);
-    EXPECT_EQ(s.acquire(p, b), CallSlots::Result::Acquired);
 }
 
 // --- compiled policies and the gate ---------------------------------------------------------
@@ -321,6 +299,63 @@ TEST_F(GateTest, RateLimitsAndTrunkCps) {
     EXPECT_EQ(check(g, "203.0.113.5", parse("OPTIONS", "1")).kind, Kind::Continue);
     EXPECT_EQ(check(g, "203.0.113.5", parse("OPTIONS", "1")).kind, Kind::Drop);
     EXPECT_EQ(g.stats().dropped[static_cast<size_t>(Reason::RateRequests)], 1u);
+}
+
+TEST_F(GateTest, OverloadMaxCallsReadsTheB2buaCount) {
+    auto p = compile(
+        "version: 1\n"
+        "trunks:\n  - {name: c, side: outside, sources: [192.0.2.0/24]}\n"
+        "overload: {max_calls: 2}\n");
+    ASSERT_TRUE(p);
+    LocalBanStore bans(10);
+    PolicyGate g(p, bans, fakeClock());
+    EXPECT_EQ(g.activeCalls(), 0u);  // no B2BUA: nothing counted, nothing refused
+    EXPECT_EQ(check(g, "192.0.2.1", parse("INVITE", "1")).kind, Kind::Continue);
+    std::uint64_t live = 1;  // the B2BUA's callsActive gauge
+    g.setActiveCalls(&live);
+    EXPECT_EQ(check(g, "192.0.2.1", parse("INVITE", "1")).kind, Kind::Continue);
+    live = 2;
+    EXPECT_EQ(g.activeCalls(), 2u);
+    auto v = check(g, "192.0.2.1", parse("INVITE", "1"));
+    EXPECT_EQ(v.code, 503);
+    EXPECT_EQ(g.stats().rejected[static_cast<size_t>(Reason::OverloadCalls)], 1u);
+    // In-dialog requests are never shed; a call ending makes room again.
+    EXPECT_EQ(check(g, "192.0.2.1", parse("BYE", "1", "ua", "t")).kind, Kind::Continue);
+    live = 1;
+    EXPECT_EQ(check(g, "192.0.2.1", parse("INVITE", "1")).kind, Kind::Continue);
+}
+
+TEST_F(GateTest, FinalResponsesOfTheB2buaCountTowardsBans) {
+    auto p = compile(
+        "version: 1\n"
+        "trunks:\n  - {name: c, side: outside, sources: [192.0.2.0/24]}\n"
+        "limits: {unknown_source: drop}\n"
+        "bans: {auth_failures: 3, unknown_user: 2, window_seconds: 10}\n");
+    ASSERT_TRUE(p);
+    LocalBanStore bans(10);
+    PolicyGate g(p, bans, fakeClock());
+    auto caller = make_address("203.0.113.7");
+    g.noteFinalResponse(caller, 403);  // the core refused (or challenged: 401/407 -> 403)
+    g.noteFinalResponse(caller, 486);  // busy: not a failure of the caller's
+    g.noteFinalResponse(caller, 503);
+    g.noteFinalResponse(caller, 407);
+    EXPECT_TRUE(g.bans().empty());
+    g.noteFinalResponse(caller, 401);
+    ASSERT_EQ(g.bans().size(), 1u);
+    EXPECT_EQ(g.bans()[0].reason, "auth_failures");
+    EXPECT_EQ(g.beforeParse(from("203.0.113.7")).kind, Kind::Drop);
+
+    auto walker = make_address("203.0.113.8");
+    g.noteFinalResponse(walker, 484);  // number walking: address incomplete
+    g.noteFinalResponse(walker, 604);
+    ASSERT_EQ(g.bans().size(), 2u);
+    EXPECT_EQ(g.stats().bansAdded[static_cast<size_t>(BanReason::UnknownUser)], 1u);
+
+    // A trunk's callers get 404s as a matter of course: exempt (bans.exempt_trunks).
+    for (int i = 0; i < 10; ++i) {
+        g.noteFinalResponse(make_address("192.0.2.1"), i % 2 ? 404 : 403);
+    }
+    EXPECT_EQ(g.bans().size(), 2u);
 }
 
 TEST_F(GateTest, InstallKeepsOldSnapshotsAliveForHolders) {

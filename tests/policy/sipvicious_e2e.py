@@ -1,160 +1,177 @@
 #!/usr/bin/env python3
-"""sipvicious (svmap, svwar, svcrack from Debian's package) from namespace pol-out against sbc
-with a policy, while a legitimate trunk in the same namespace (another address) keeps sending
-OPTIONS and INVITEs: the scanner is banned at once (its user agent), svwar finds no extension,
-svcrack never finds a password, and every request of the trunk gets its answer (200 / 404 from
-the core, never a policy refusal or silence). Needs root (namespaces)."""
+"""sipvicious (svmap, svwar, svcrack from Debian's package) against the whole product (sbc with
+its B2BUA, sbc-dataplane relaying RTP) while a legitimate trunk places real calls, in network
+namespaces (tests/e2e/netns.py, prefix fl-sv-):
+
+  outside: sipp UAC (the carrier trunk, 192.0.2.2) placing calls with 7 s of G.711 RTP each,
+           and the scanner (another address of the same network, 192.0.2.3);
+  inside:  sipp UAS (the core) answering and echoing the RTP.
+
+Checks: svmap's source is banned at its first request (its user agent; policy bans), svmap
+lists no SIP device, svwar finds no extension, svcrack never finds a password; a number walker
+with an innocent user agent inside a peering trunk's range is banned after exactly
+bans.unknown_user 404s (the B2BUA's refusals count, PolicyGate::noteFinalResponse); and every
+call the trunk placed during all this completed (sipp: 0 failed). Needs root.
+"""
 import argparse
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from e2e_util import check, finish  # noqa: E402
-from policy_sip import sbcctl, write  # noqa: E402
+from netns import OUT_SBC, Topology  # noqa: E402
+import sbc_stack  # noqa: E402
 
-NS = "pol-out"
-HOST, SCANNER, TRUNK = "10.99.0.1", "10.99.0.2", "10.99.0.3"
-PORT = 5070
+SCANNER = "192.0.2.3"
+# A peering partner's whole range is a trunk with no routes yet: every call from it gets 404
+# from the B2BUA. A host of that range walking numbers with an innocent user agent is banned by
+# the count of those 404s (exempt_trunks off), not by its user agent.
+PEERING, WALKER = "192.0.2.4/30", "192.0.2.5"
+UNKNOWN_USER_BAN = 5
+EXTRA_TRUNKS = f"  - {{name: peering, side: outside, sources: [{PEERING}]}}\n"
+POLICY = f"""acl: {{default: allow}}
+limits: {{unknown_source: drop}}
+bans: {{unknown_user: {UNKNOWN_USER_BAN}, auth_failures: 5, exempt_trunks: false}}
+"""
 
-TRUNK_SENDER = r"""
-import random, socket, sys, time
-sys.path.insert(0, %(dir)r)
+WALK = r"""
+import socket, sys
+sys.path.insert(0, sys.argv[1])
 from policy_sip import request
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((%(src)r, 0))
-s.settimeout(2.0)
-sent = answered = 0
-end = time.time() + float(sys.argv[1])
-while time.time() < end:
-    method = "OPTIONS" if sent %% 2 else "INVITE"
-    cid = "%%016x@trunk" %% random.getrandbits(64)
-    msg = request(method, "+4930%%d" %% sent, s.getsockname(), %(port)d, call_id=cid,
-                  host=%(host)r, ua="carrier-sbc/1.0")
-    sent += 1
-    # Retransmit like an RFC 3261 UAC over UDP (timer A: 0.5 s, doubling) until answered.
-    s.settimeout(0.5)
-    for attempt in range(4):
-        s.sendto(msg, (%(host)r, %(port)d))
-        got = False
-        try:
-            while True:
-                data = s.recv(65535)
+s.bind((sys.argv[2], 0))
+codes = []
+for n in range(int(sys.argv[4])):
+    cid = "walk%d@x" % n
+    s.sendto(request("INVITE", "+4930%04d" % n, s.getsockname(), 5060, call_id=cid, ua="Z 5.4",
+                     host=sys.argv[3]), (sys.argv[3], 5060))
+    s.settimeout(2.0)
+    code = 0
+    try:
+        while code < 200:
+            data = s.recv(65535)
+            if cid.encode() in data:
                 code = int(data.split(b" ", 2)[1])
-                if cid.encode() in data and code >= 200:
-                    ok = (method == "OPTIONS" and code == 200) or (method == "INVITE" and code == 404)
-                    answered += 1 if ok else 0
-                    got = True
-                    break
-        except socket.timeout:
-            pass
-        if got:
-            break
-        s.settimeout(0.5 * 2 ** (attempt + 1))
-    time.sleep(0.05)
-print(sent, answered)
+    except socket.timeout:
+        pass
+    codes.append(code)
+print(" ".join(map(str, codes)))
 """
 
 
-def sh(*cmd, check_rc=True, timeout=60):
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=check_rc)
-
-
-def setup():
-    teardown()
-    sh("ip", "netns", "add", NS)
-    sh("ip", "link", "add", "pol-h0", "type", "veth", "peer", "name", "pol-o0")
-    sh("ip", "link", "set", "pol-o0", "netns", NS)
-    sh("ip", "addr", "add", f"{HOST}/24", "dev", "pol-h0")
-    sh("ip", "link", "set", "pol-h0", "up")
-    for a in (SCANNER, TRUNK):
-        sh("ip", "netns", "exec", NS, "ip", "addr", "add", f"{a}/24", "dev", "pol-o0")
-    sh("ip", "netns", "exec", NS, "ip", "link", "set", "pol-o0", "up")
-    sh("ip", "netns", "exec", NS, "ip", "link", "set", "lo", "up")
-
-
-def teardown():
-    sh("ip", "link", "del", "pol-h0", check_rc=False)
-    sh("ip", "netns", "del", NS, check_rc=False)
-
-
-def in_ns(*cmd, timeout=120):
-    p = subprocess.run(["ip", "netns", "exec", NS, *cmd], capture_output=True, text=True,
-                       timeout=timeout)
-    p.stdout += p.stderr  # sipvicious reports on both
-    return p
+def scan(topo, timeout, *argv):
+    """Runs one sipvicious tool from the scanner's address; its report (stdout and stderr)."""
+    p = topo.run(topo.out, "timeout", str(timeout), *argv, capture_output=True, text=True,
+                 timeout=timeout + 30)
+    return p.stdout + p.stderr
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sbc", required=True)
     ap.add_argument("--sbcctl", required=True)
-    a = ap.parse_args()
+    ap.add_argument("--dataplane", required=True)
+    ap.add_argument("--scenarios", required=True)
+    ap.add_argument("--prefix", default="fl-sv-")
+    ap.add_argument("--call-rate", type=int, default=8, help="calls per second of the trunk")
+    args = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root for network namespaces")
         return 77
-    work = tempfile.mkdtemp(prefix="sbc-pol-sv-")
-    policy = os.path.join(work, "policy.yaml")
-    write(policy, "version: 1\n"
-                  "trunks:\n"
-                  f"  - {{name: carrier, side: outside, sources: [{TRUNK}/32]}}\n"
-                  "acl: {default: allow}\n"
-                  "limits: {unknown_source: drop}\n"
-                  "bans: {unknown_user: 5, auth_failures: 5}\n")
-    sock = os.path.join(work, "admin.sock")
-    cfg = os.path.join(work, "sbc.yaml")
-    write(cfg, f"listeners:\n  - {{name: out, transport: udp, address: {HOST}, port: {PORT}}}\n"
-               f"admin: {{socket: {sock}}}\npolicy: [{policy}]\n")
-    setup()
-    log = open(os.path.join(work, "sbc.log"), "w")
-    proc = subprocess.Popen([os.path.abspath(a.sbc), "run", "--config", cfg], stdout=log,
-                            stderr=subprocess.STDOUT)
-    ctl = os.path.abspath(a.sbcctl)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    work = tempfile.mkdtemp(prefix="sbc-sipvicious-")
+    procs = []
     try:
-        deadline = time.time() + 15
-        while time.time() < deadline and not os.path.exists(sock):
-            time.sleep(0.05)
-        here = os.path.dirname(os.path.abspath(__file__))
-        sender_src = TRUNK_SENDER % {"dir": here, "src": TRUNK, "host": HOST, "port": PORT}
-        result = {}
+        with Topology(args.prefix) as topo, sbc_stack.Processes(procs):
+            topo.run(topo.out, "ip", "addr", "add", f"{SCANNER}/24", "dev", "o-peer", check=True)
+            # Debian's svwar and svcrack ignore --bindingip (they bind to any address): make the
+            # scanner's address the source of every unbound socket towards sbc, so that the
+            # scan never borrows the trunk's address (sipp binds its own explicitly).
+            topo.run(topo.out, "ip", "route", "replace", f"{OUT_SBC}/32", "dev", "o-peer", "src",
+                     SCANNER, check=True)
+            topo.run(topo.out, "ip", "addr", "add", f"{WALKER}/24", "dev", "o-peer", check=True)
+            started = sbc_stack.start(topo, work, args.sbc, args.sbcctl, args.dataplane, procs,
+                                      policy_extra=POLICY, extra_trunks=EXTRA_TRUNKS)
+            check(started is not None, "sbc-dataplane and sbc started, sbc connected")
+            if started is None:
+                return finish()
+            _, sbc = started
+            sbc_stack.start_uas(topo, work, args.scenarios, procs)
+            # The trunk calls until the scan is over (SIGUSR1: sipp places no new call and
+            # exits once its calls have ended).
+            uac_cmd = sbc_stack.uac_command(args.scenarios, work, 100000, args.call_rate)
+            t0 = time.time()
+            uac = topo.popen(topo.out, *uac_cmd, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+            procs.append(uac)
+            time.sleep(8)  # calls up to their steady concurrency before the scan starts
+            active = sbc_stack.sbcctl(args.sbcctl, work, "policy").get("calls_active")
 
-        def trunk_traffic():
-            p = in_ns(sys.executable, "-c", sender_src, "40", timeout=120)
-            result["out"] = p.stdout.strip() + p.stderr.strip()
+            svmap = scan(topo, 30, "svmap", "-p", "5060", "--bindingip", SCANNER, OUT_SBC)
+            print(svmap[-500:])
+            bans = sbc_stack.sbcctl(args.sbcctl, work, "bans")
+            print("bans:", bans)
+            banned = [b for b in bans.get("bans", []) if b.get("address") == SCANNER]
+            check(len(banned) == 1 and banned[0].get("reason") == "scanner",
+                  "svmap's source banned at its first request (scanner user agent)")
+            check(OUT_SBC not in svmap.split("SIP Device")[-1] if "SIP Device" in svmap else True,
+                  "svmap lists no SIP device")
+            svwar = scan(topo, 40, "svwar", "-p", "5060", "--bindingip", SCANNER, "-e100-199",
+                         "-m", "INVITE", OUT_SBC)
+            print(svwar[-500:])
+            found = [line for line in svwar.splitlines()
+                     if "reqauth" in line or "noauth" in line or "weird" in line]
+            check(not found, f"svwar finds no extension ({found})")
+            svcrack = scan(topo, 40, "svcrack", "-p", "5060", "--bindingip", SCANNER, "-u", "100",
+                           "-r", "1-300", OUT_SBC)
+            print(svcrack[-500:])
+            check("password" not in svcrack.lower().replace("passwords", ""),
+                  "svcrack finds no password")
+            # The number walker: 404 (from the B2BUA: no route) up to the threshold, then silence.
+            here = os.path.dirname(os.path.abspath(__file__))
+            walk = topo.run(topo.out, sys.executable, "-c", WALK, here, WALKER, OUT_SBC,
+                            str(UNKNOWN_USER_BAN + 3), capture_output=True, text=True, timeout=120)
+            codes = [int(c) for c in walk.stdout.split()]
+            print(f"number walker ({WALKER}, trunk peering): responses {codes} {walk.stderr[-300:]}")
+            expect = [404] * UNKNOWN_USER_BAN + [0] * 3
+            check(codes == expect, f"the walker got {UNKNOWN_USER_BAN} x 404, then silence (banned "
+                  "at the unknown_user threshold by the B2BUA's 404s)")
+            bans = sbc_stack.sbcctl(args.sbcctl, work, "bans").get("bans", [])
+            check({"address": WALKER, "reason": "unknown_user"}.items() <=
+                  next((b for b in bans if b.get("address") == WALKER), {}).items(),
+                  f"the walker banned for unknown_user ({bans})")
+            check(not any(b.get("address") == "192.0.2.2" for b in bans),
+                  "the carrier trunk itself never banned")
+            scan_seconds = time.time() - t0 - 8
+            policy = sbc_stack.sbcctl(args.sbcctl, work, "policy")
+            print("policy dropped:", policy.get("dropped"), "bans added:", policy.get("bans_added"))
+            check(policy.get("dropped", {}).get("banned", 0) > 0,
+                  "the banned scanner's requests dropped and counted")
 
-        t = threading.Thread(target=trunk_traffic)
-        t.start()
-        time.sleep(1)
-        svmap = in_ns("timeout", "30", "svmap", "-p", str(PORT), "--bindingip", SCANNER, HOST)
-        print(svmap.stdout[-500:])
-        rc, out = sbcctl(ctl, sock, "bans")
-        check(f'"address":"{SCANNER}","reason":"scanner"' in out,
-              f"svmap's source banned at its first request ({out.strip()})")
-        check(HOST not in svmap.stdout.split("SIP Device")[-1] if "SIP Device" in svmap.stdout
-              else True, "svmap lists no SIP device")
-        svwar = in_ns("timeout", "40", "svwar", "-p", str(PORT), "--bindingip", SCANNER,
-                      "-e100-199", "-m", "INVITE", HOST)
-        print(svwar.stdout[-500:])
-        found = [l for l in svwar.stdout.splitlines()
-                 if "reqauth" in l or "noauth" in l or "weird" in l]
-        check(not found, f"svwar finds no extension ({found})")
-        svcrack = in_ns("timeout", "40", "svcrack", "-p", str(PORT), "--bindingip", SCANNER,
-                        "-u", "100", "-r", "1-300", HOST)
-        print(svcrack.stdout[-500:])
-        check("password" not in svcrack.stdout.lower().replace("passwords", ""),
-              "svcrack finds no password")
-        t.join()
-        sent, answered = (int(x) for x in result.get("out", "0 0").split()[:2])
-        check(sent > 50 and answered == sent,
-              f"legitimate trunk answered throughout the scan ({answered}/{sent})")
-        check(proc.poll() is None, "sbc still running")
+            uac.send_signal(signal.SIGUSR1)
+            out, _ = uac.communicate(timeout=120)
+            with open(os.path.join(work, "uac.log"), "w") as f:
+                f.write(out)
+            succeeded, failed = sbc_stack.sipp_calls(out)
+            print(f"trunk: {succeeded} successful, {failed} failed calls at {args.call_rate}/s "
+                  f"({active} active when the scan began; scan {scan_seconds:.0f} s; "
+                  f"sipp exit {uac.returncode})")
+            check(active is not None and active >= args.call_rate * 5,
+                  f"the trunk's calls were concurrent when the scan began ({active} active)")
+            check(succeeded >= args.call_rate * scan_seconds * 0.9 and failed == 0,
+                  f"every call of the trunk during the scan completed ({succeeded} successful, "
+                  f"{failed} failed)")
+            check(sbc.poll() is None, "sbc still running")
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        teardown()
+        if os.environ.get("KEEP_WORK"):
+            print("work dir:", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return finish()
 
 
