@@ -253,6 +253,25 @@ TEST_F(MediaClientTest, ProgramsFlowsFromAllocateUpdateAndRelease) {
     EXPECT_TRUE(client_->release(*id).empty());  // unknown now
 }
 
+// A flow change is on the socket when allocate()/update() return, before the io_context runs
+// again: the B2BUA sends the SIP answer right after, and the caller's first RTP must find the
+// flow programmed (queued behind an asynchronous write, it lost that race under load).
+TEST_F(MediaClientTest, WritesFlowChangesBeforeReturning) {
+    client_->start();
+    runUntil([&] { return client_->connected(); });
+    auto streams = audio();
+    auto id = client_->allocate(streams);
+    ASSERT_TRUE(id.has_value());
+    dp_.poll();  // no io_.run() in between
+    EXPECT_EQ(dp_.all<dp::CreateFlow>().size(), 1u);
+    streams[0].b.remote = {"10.0.0.99", 6000};
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(client_->update(*id, streams));
+    }
+    dp_.poll();
+    EXPECT_EQ(dp_.all<dp::UpdateFlow>().size(), 3u);
+}
+
 TEST_F(MediaClientTest, PoolExhaustionRefusesAndFreesPartialAllocations) {
     client_->start();
     runUntil([&] { return client_->connected(); });
