@@ -80,7 +80,7 @@ media:
     outside: {{address: {OUT_MEDIA}, ports: [20000, 29999]}}
     inside: {{address: {IN_MEDIA}, ports: [30000, 39999]}}
 policy: {{files: [{policy}]}}
-b2bua: {{cdr_file: {work}/cdr.jsonl, timer_c_seconds: 60}}
+b2bua: {{cdr_file: {work}/cdr.jsonl, timer_c_seconds: 60, state_dir: {work}/calls}}
 admin: {{socket: {work}/admin.sock}}
 """)
     return dp, sbc
