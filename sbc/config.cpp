@@ -199,7 +199,7 @@ class Loader {
         }
     }
 
-    // b2bua: { cdr_file: PATH, secrets_file: PATH, timer_c_seconds: N,
+    // b2bua: { cdr_file: PATH, secrets_file: PATH, state_dir: PATH, timer_c_seconds: N,
     //         max_call_duration_seconds: N, max_calls: N }
     void b2bua(const YAML::Node& b, B2buaSettings& out) {
         out.enabled = true;
@@ -211,14 +211,18 @@ class Loader {
             return;
         }
         onlyKeys(b,
-                 {"cdr_file", "secrets_file", "timer_c_seconds", "max_call_duration_seconds",
-                  "max_calls"},
+                 {"cdr_file", "secrets_file", "state_dir", "timer_c_seconds",
+                  "max_call_duration_seconds", "max_calls"},
                  "b2bua");
         if (b["cdr_file"]) {
             string(b["cdr_file"], out.cdrFile, "cdr_file");
         }
         if (b["secrets_file"]) {
             string(b["secrets_file"], out.secretsFile, "secrets_file");
+        }
+        if (b["state_dir"] && string(b["state_dir"], out.stateDir, "state_dir") &&
+            out.stateDir.empty()) {
+            error(b["state_dir"].Mark(), "state_dir must be a directory path (omit it for none)");
         }
         long secs = 0;
         // RFC 3261 §16.6 item 11 asks for more than 3 minutes; shorter is allowed for labs.

@@ -67,6 +67,9 @@ struct B2buaSettings {
     bool enabled = false;
     std::string cdrFile;      // one JSON line per finished call; empty: no CDRs
     std::string secretsFile;  // digest credentials towards trunks (YAML); empty: none
+    // Established calls are kept here (one file per call) and re-adopted by a restarted sbc;
+    // empty: no persistence.
+    std::string stateDir;
     std::chrono::seconds timerC{180};
     std::chrono::seconds maxCallDuration{14400};  // 0: unlimited
     size_t maxCalls = 100000;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "controlplane/b2bua/async_call_store.hpp"
 #include "controlplane/b2bua/b2bua.hpp"
 #include "controlplane/b2bua/cdr.hpp"
 #include "controlplane/b2bua/destination_monitor.hpp"
@@ -244,7 +245,7 @@ int run(const std::string& configPath) {
             mc.sides.push_back({side.name, side.address, side.firstPort, side.lastPort});
         }
         mediaClient = std::make_unique<sbc::media::MediaClient>(io, mc);
-        mediaClient->start();
+        // Started below, once persisted calls are restored (their sessions adopted first).
         pollDataplane = [&]() {
             dataplanePoll.expires_after(std::chrono::seconds(1));
             dataplanePoll.async_wait([&](const boost::system::error_code& ec) {
@@ -269,6 +270,7 @@ int run(const std::string& configPath) {
     }
 
     // --- calls (controlplane/b2bua) --------------------------------------------------------------
+    std::unique_ptr<sbc::b2bua::AsyncCallStore> callStore;
     std::unique_ptr<sbc::b2bua::B2bua> b2bua;
     std::unique_ptr<sbc::b2bua::DestinationMonitor> monitor;
     if (cfg->b2bua.enabled) {
@@ -342,7 +344,32 @@ int run(const std::string& configPath) {
             {[](const sbc::sip::Message& m) { return sbc::b2bua::B2bua::claims(m); },
              [&b2bua](const sbc::sip::Message& m, const sbc::transaction::ServerResult& r,
                       const sbc::transaction::Target& t) { b2bua->onRequest(m, r, t); }});
+        if (!cfg->b2bua.stateDir.empty()) {
+            // Established calls of an earlier sbc are re-adopted before the media client's first
+            // resync, so that the data plane keeps their flows instead of removing them.
+            try {
+                // Written on a thread of its own: the io thread never waits for the disk.
+                callStore = std::make_unique<sbc::b2bua::AsyncCallStore>(
+                    std::make_unique<sbc::b2bua::FileCallStore>(cfg->b2bua.stateDir,
+                                                                cfg->b2bua.maxCalls),
+                    cfg->b2bua.maxCalls);
+            } catch (const std::exception& e) {
+                sbc::log::error("call_store_failed", "error=" + sbc::log::quote(e.what()));
+                return 1;
+            }
+            sbc::b2bua::RestoreReport restored = b2bua->restore(*callStore);
+            for (const auto& problem : restored.problems) {
+                sbc::log::warn("call_not_restored", "reason=" + sbc::log::quote(problem));
+            }
+            sbc::log::info("calls_restored",
+                           "state_dir=" + sbc::log::quote(cfg->b2bua.stateDir) +
+                               " restored=" + std::to_string(restored.restored) +
+                               " dropped=" + std::to_string(restored.problems.size()));
+        }
         sbc::log::info("b2bua_enabled", "cdr=" + sbc::log::quote(cfg->b2bua.cdrFile));
+    }
+    if (mediaClient) {
+        mediaClient->start();
     }
     // --- end calls ------------------------------------------------------------------------------
 

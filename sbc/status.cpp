@@ -264,6 +264,13 @@ std::vector<prometheus::MetricFamily> callMetricFamilies(
     counter("sbc_calls_glare_total", "re-INVITE/UPDATE glare answered 491.", c.glare);
     counter("sbc_calls_in_dialog_relayed_total", "In-dialog requests relayed between legs.",
             c.inDialogRelayed);
+    counter("sbc_calls_restored_total",
+            "Established calls re-adopted from the state directory at start.", c.callsRestored);
+    counter("sbc_calls_restore_failures_total",
+            "Call records dropped at start (corrupt, no listener) or calls ended: media lost.",
+            c.restoreFailures);
+    counter("sbc_calls_store_write_failures_total",
+            "Call records that could not be written to the state directory.", c.storeWriteFailures);
     counter("sbc_destinations_pings_total", "OPTIONS pings sent to trunk destinations.",
             d.pingsSent);
     counter("sbc_destinations_ping_failures_total", "OPTIONS pings timed out or answered 5xx.",

@@ -767,16 +767,21 @@ void B2bua::onAnswer(Call& call, const sip::Message& r) {
     startAckWait(call, LegId::A, call.aInviteBase->cseqNumber, call.aInvite, std::move(bytes),
                  !call.offerInInvite, cseq, call.a.target);
     if (config_.maxCallDuration.count() > 0) {
-        std::uint64_t id = call.id;
-        call.durationTimer = timers_.schedule(config_.maxCallDuration, [this, id] {
-            Call* c = find(id);
-            if (c != nullptr) {
-                c->durationTimer = transaction::kNoTimer;
-                ++stats_.maxDurationReached;
-                byeBoth(*c, "max_duration");
-            }
-        });
+        call.durationDeadline = *call.cdr.answer + config_.maxCallDuration;
+        scheduleDuration(call, config_.maxCallDuration);
     }
+}
+
+void B2bua::scheduleDuration(Call& call, std::chrono::milliseconds after) {
+    std::uint64_t id = call.id;
+    call.durationTimer = timers_.schedule(after, [this, id] {
+        Call* c = find(id);
+        if (c != nullptr) {
+            c->durationTimer = transaction::kNoTimer;
+            ++stats_.maxDurationReached;
+            byeBoth(*c, "max_duration");
+        }
+    });
 }
 
 // ---- CANCEL and timer C -------------------------------------------------------------------------
@@ -886,9 +891,17 @@ void B2bua::refreshSession(Call& call, const sip::Message& ok) {
     }
     // RFC 4028 §10: refreshes travel end to end through sbc; if none arrives in time, the
     // session is over and sbc frees it like the non-refresher would (BYE).
+    std::chrono::milliseconds after = expiryDeadline(se->interval);
+    call.sessionInterval = se->interval;
+    call.sessionRefresher = se->refresher;
+    call.sessionExpires = clock_() + after;
+    scheduleSessionExpiry(call, after);
+}
+
+void B2bua::scheduleSessionExpiry(Call& call, std::chrono::milliseconds after) {
     timers_.cancel(call.sessionTimer);
     std::uint64_t id = call.id;
-    call.sessionTimer = timers_.schedule(expiryDeadline(se->interval), [this, id] {
+    call.sessionTimer = timers_.schedule(after, [this, id] {
         Call* c = find(id);
         if (c != nullptr) {
             c->sessionTimer = transaction::kNoTimer;
@@ -962,6 +975,9 @@ void B2bua::endCall(std::uint64_t callId, int result, std::string_view reason) {
         if (auto tc = trunkCalls_.find(t->name); tc != trunkCalls_.end() && --tc->second == 0) {
             trunkCalls_.erase(tc);
         }
+    }
+    if (call.persisted && store_ != nullptr) {
+        store_->erase(call.id);
     }
     dialogs_.erase(dialogKey(call.a.callId, call.a.localTag));
     dialogs_.erase(dialogKey(call.b.callId, call.b.localTag));

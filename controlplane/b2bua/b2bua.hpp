@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "controlplane/b2bua/call.hpp"
+#include "controlplane/b2bua/call_store.hpp"
 #include "controlplane/b2bua/cdr.hpp"
 #include "controlplane/b2bua/identifiers.hpp"
 #include "controlplane/b2bua/secrets.hpp"
@@ -88,6 +89,15 @@ struct B2buaStats {
     std::uint64_t glare = 0;          // 491
     std::uint64_t inDialogRelayed = 0;
     std::uint64_t sendFailures = 0;
+    std::uint64_t callsRestored = 0;       // established calls re-adopted from the CallStore
+    std::uint64_t restoreFailures = 0;     // records dropped at restore (or calls ended: no media)
+    std::uint64_t storeWriteFailures = 0;  // call records the CallStore could not write
+};
+
+// What B2bua::restore() did: one line per record it could not restore (for the log).
+struct RestoreReport {
+    std::size_t restored = 0;
+    std::vector<std::string> problems;
 };
 
 // Extra header fields of a message sbc builds, in order.
@@ -135,11 +145,33 @@ class B2bua {
     // 403/404-like answers from the core towards the caller's ban (PolicyGate::noteFinalResponse).
     using FinalResponseFn = std::function<void(const boost::asio::ip::address& caller, int code)>;
     void setFinalResponseObserver(FinalResponseFn fn) { finalResponse_ = std::move(fn); }
+    // Established calls are written to `store` (ACK received, in-dialog state changed) and
+    // erased from it when they end. Null: no persistence.
+    void setCallStore(CallStore* store) { store_ = store; }
+    // Re-adopts the established calls of an earlier process from `store` (and keeps writing to
+    // it): dialogs, trunk counts, the media session (MediaService::adopt), the duration and
+    // session timers. Call before the MediaService starts (so that its first resync re-claims
+    // the flows instead of removing them) and before requests are handled.
+    //  * A record that cannot be decoded, or whose listener is gone, is dropped (removed from the
+    //    store), logged by the caller from the report and counted in restoreFailures.
+    //  * A trunk no longer in the policy does not stop the call: it is restored for signalling
+    //    (headers cross as for a trunk that allows none; no trunk limit counts it), so BYE works.
+    //  * Media the MediaService refuses to adopt (ports outside the pools, the session live):
+    //    the call cannot carry media any more, so it is ended at once: BYE on both legs and a
+    //    CDR with reason "media_lost" (counted in restoreFailures).
+    RestoreReport restore(CallStore& store);
 
     void setWallClock(ClockFn clock) { clock_ = std::move(clock); }
     void setIdSeed(std::uint64_t seed) { ids_ = IdGenerator(seed); }
 
-    const B2buaStats& stats() const noexcept { return stats_; }
+    // A copy: storeWriteFailures adds the writes the CallStore failed after accepting them.
+    B2buaStats stats() const noexcept {
+        B2buaStats s = stats_;
+        if (store_ != nullptr) {
+            s.storeWriteFailures += store_->failedWrites();
+        }
+        return s;
+    }
     std::size_t activeCalls() const noexcept { return calls_.size(); }
     // Live calls in or out of a trunk (what Trunk::maxConcurrentCalls is checked against). This
     // is the one count of concurrent calls per trunk; the policy gate keeps only calls/second.
@@ -207,6 +239,14 @@ class B2bua {
     const SideListener* listenerFor(std::string_view side, policy::Transport t, bool ipv6) const;
     const SideListener* listenerById(std::uint32_t id) const;
 
+    // persistence (call_persistence.cpp)
+    CallRecord recordOf(const Call& call) const;
+    void persist(Call& call);
+    bool restoreCall(CallRecord record, std::string& problem);
+    const SideListener* restoreListener(const LegRecord& leg) const;
+    void scheduleDuration(Call& call, std::chrono::milliseconds after);
+    void scheduleSessionExpiry(Call& call, std::chrono::milliseconds after);
+
     // teardown
     void byeBoth(Call& call, std::string_view reason);
     void endCall(std::uint64_t callId, int result, std::string_view reason);
@@ -220,6 +260,7 @@ class B2bua {
     media::MediaService& media_;
     PolicyFn policy_;
     CdrWriter* cdr_;
+    CallStore* store_ = nullptr;
     B2buaConfig config_;
     ClockFn clock_ = [] { return WallClock::now(); };
     HealthFn health_;

@@ -140,6 +140,13 @@ struct Call {
     transaction::TimerId failoverTimer = transaction::kNoTimer;
     transaction::TimerId durationTimer = transaction::kNoTimer;
     transaction::TimerId sessionTimer = transaction::kNoTimer;  // RFC 4028 §10
+    // Wall-clock view of the two timers above, for the call's record (a restarted sbc re-arms
+    // them from these).
+    std::optional<WallClock::time_point> durationDeadline;
+    std::chrono::seconds sessionInterval{0};  // 0: no session timer negotiated
+    std::string sessionRefresher;
+    WallClock::time_point sessionExpires;
+    bool persisted = false;  // the CallStore holds a record of this call
 
     // The last ACK for a 2xx sent on each leg, re-sent for a retransmitted 2xx (§13.2.2.4).
     std::string ackSent[2];

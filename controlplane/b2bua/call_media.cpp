@@ -34,6 +34,24 @@ CallMedia::CallMedia(media::MediaService& media, LegMediaPolicy a, LegMediaPolic
     origin_[1].version = 1;
 }
 
+CallMedia::CallMedia(media::MediaService& media, CallMediaState restored)
+    : media_(media),
+      policy_{std::move(restored.policy[0]), std::move(restored.policy[1])},
+      origin_{std::move(restored.origin[0]), std::move(restored.origin[1])},
+      session_(restored.session),
+      streams_(std::move(restored.streams)) {}
+
+CallMediaState CallMedia::state() const {
+    CallMediaState s;
+    s.policy[0] = policy_[0];
+    s.policy[1] = policy_[1];
+    s.origin[0] = origin_[0];
+    s.origin[1] = origin_[1];
+    s.session = released_ ? std::nullopt : session_;
+    s.streams = streams_;
+    return s;
+}
+
 CallMedia::Result CallMedia::relay(std::string_view body, LegId from) {
     Result out;
     sdp::ParseResult parsed = sdp::parse(body);
@@ -149,7 +167,7 @@ CallMedia::Result CallMedia::relay(std::string_view body, LegId from) {
     }
 
     // o= and the free-text fields belong to sbc on each leg (RFC 3264 §5, §8).
-    OriginState& origin = origin_[static_cast<int>(to)];
+    SdpOrigin& origin = origin_[static_cast<int>(to)];
     if (origin.sent && sd.origin.sessionVersion != origin.lastPeerVersion) {
         ++origin.version;
     }

@@ -36,6 +36,24 @@ struct LegMediaPolicy {
     bool latch = true;
 };
 
+// sbc's o= line towards one leg (RFC 3264 §5, §8): its session id, the version last sent, and the
+// o= version of the last body received from the other leg (a change there bumps ours).
+struct SdpOrigin {
+    std::string sessionId;
+    std::uint64_t version = 0;
+    std::string lastPeerVersion;
+    bool sent = false;
+};
+
+// Everything a CallMedia holds, as plain data: what a persisted call record carries, so that a
+// restarted sbc continues the call's offer/answer where the old process left it.
+struct CallMediaState {
+    LegMediaPolicy policy[2];
+    SdpOrigin origin[2];                      // towards leg A / leg B
+    std::optional<media::SessionId> session;  // set once relay ports were allocated
+    std::vector<media::Stream> streams;
+};
+
 // Why an SDP body was refused: the SIP status the B2BUA answers with.
 struct SdpError {
     int status = 488;  // 488 Not Acceptable Here (bad SDP), 503 (no media ports), 500
@@ -46,6 +64,8 @@ class CallMedia {
   public:
     CallMedia(media::MediaService& media, LegMediaPolicy a, LegMediaPolicy b,
               std::uint64_t sessionSeed);
+    // A call restored from its record: the session is the one the MediaService adopted (or none).
+    CallMedia(media::MediaService& media, CallMediaState restored);
     CallMedia(const CallMedia&) = delete;
     CallMedia& operator=(const CallMedia&) = delete;
 
@@ -64,18 +84,12 @@ class CallMedia {
     bool allocated() const noexcept { return session_.has_value(); }
     std::optional<media::SessionId> session() const noexcept { return session_; }
     const std::vector<media::Stream>& streams() const noexcept { return streams_; }
+    CallMediaState state() const;
 
   private:
-    struct OriginState {
-        std::string sessionId;
-        std::uint64_t version = 0;
-        std::string lastPeerVersion;  // o= version of the last body received from the other leg
-        bool sent = false;
-    };
-
     media::MediaService& media_;
     LegMediaPolicy policy_[2];
-    OriginState origin_[2];  // our o= towards leg A / leg B
+    SdpOrigin origin_[2];  // our o= towards leg A / leg B
     std::optional<media::SessionId> session_;
     std::vector<media::Stream> streams_;
     bool released_ = false;

@@ -98,7 +98,12 @@ void B2bua::onInDialog(const sip::Message& req, ServerId txn, const transaction:
             l.remoteTarget = std::string(req.contacts().front().uri.raw);
         }
     }
+    std::uint64_t id = call->id;
     relayInDialog(*call, from, req, txn, src);
+    // The remote CSeq of this leg, the local CSeq of the other (and a target refresh) changed.
+    if (Call* c = find(id); c != nullptr && c->state == CallState::Established) {
+        persist(*c);
+    }
 }
 
 void B2bua::relayInDialog(Call& call, LegId from, const sip::Message& req, ServerId txn,
@@ -246,6 +251,10 @@ void B2bua::onRelayedResponse(std::uint64_t callId, LegId from, ServerId txn,
         return;
     }
     transactions_.respond(txn, code, std::move(bytes));
+    if (code >= 200 && code < 300 && method == sip::Method::Update &&
+        call->state == CallState::Established) {
+        persist(*call);  // RFC 3311: the answer changed the media and refreshed the target
+    }
 }
 
 void B2bua::onBye(Call& call, LegId from, const sip::Message& req, ServerId txn,
@@ -319,6 +328,10 @@ void B2bua::onAck(const sip::Message& ack) {
     }
     if (call->state == CallState::Answered) {
         call->state = CallState::Established;
+    }
+    // Established (the first ACK), or a re-INVITE completed (media, target, session timer).
+    if (call->state == CallState::Established) {
+        persist(*call);
     }
 }
 

@@ -42,6 +42,9 @@ std::string statsJson(const B2buaStats& s, const DestinationMonitorStats* d) {
     add(out, "glare", s.glare);
     add(out, "in_dialog_relayed", s.inDialogRelayed);
     add(out, "send_failures", s.sendFailures);
+    add(out, "restored", s.callsRestored);
+    add(out, "restore_failures", s.restoreFailures);
+    add(out, "store_write_failures", s.storeWriteFailures);
     if (d != nullptr) {
         add(out, "pings_sent", d->pingsSent);
         add(out, "pings_answered", d->pingsAnswered);

@@ -101,7 +101,8 @@ class MediaClient final : public MediaService {
     // the data plane treats as a re-claim when it still has them (counters and latches kept).
     // Call before start() so that the first resync re-claims them instead of removing them.
     // False (nothing changes) when the id is live or a port is outside its pool or in use.
-    bool adopt(SessionId id, const std::vector<Stream>& streams);
+    // nextSession_ moves past an adopted id, so allocate() never hands it out again.
+    bool adopt(SessionId id, const std::vector<Stream>& streams) override;
 
     void setIdleHandler(IdleHandler h) { onIdle_ = std::move(h); }
 

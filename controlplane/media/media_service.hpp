@@ -84,6 +84,12 @@ class MediaService {
     // after this call returns, on the same thread; it is called exactly once.
     using StatsHandler = std::function<void(std::vector<MediaStats>)>;
     virtual void release(SessionId id, StatsHandler done) { done(release(id)); }
+
+    // Takes over a session of an earlier process (a call restored from its record after a
+    // restart): the same id, streams and local relay ports. The implementation must never hand
+    // out an adopted id again. False when it cannot (the id is live, a port is outside its pool
+    // or taken, or the implementation keeps nothing across restarts).
+    virtual bool adopt(SessionId /*id*/, const std::vector<Stream>& /*streams*/) { return false; }
 };
 
 }  // namespace sbc::media

@@ -8,6 +8,7 @@
 // Relay addresses: outside 203.0.113.100, inside 10.0.0.100.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -70,6 +71,16 @@ class FakeMedia final : public media::MediaService {
         return out;
     }
 
+    bool adopt(media::SessionId id, const std::vector<media::Stream>& streams) override {
+        if (refuseAdopt || sessions.contains(id)) {
+            return false;
+        }
+        sessions[id] = streams;
+        nextId = std::max(nextId, id + 1);
+        ++adoptions;
+        return true;
+    }
+
     static std::string addressOf(const std::string& side) {
         return side == "outside" ? "203.0.113.100" : "10.0.0.100";
     }
@@ -79,7 +90,9 @@ class FakeMedia final : public media::MediaService {
     int allocations = 0;
     int updates = 0;
     int releases = 0;
+    int adoptions = 0;
     bool exhausted = false;
+    bool refuseAdopt = false;
     std::uint16_t nextPort = 30000;
 
   private:

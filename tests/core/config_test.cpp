@@ -158,14 +158,17 @@ TEST_F(ConfigTest, PolicyFilesResolveAgainstTheConfigDirectory) {
 TEST_F(ConfigTest, B2buaAndPolicySections) {
     std::string l = "listeners:\n  - {name: a, transport: udp, address: 127.0.0.1, port: 1}\n";
     std::vector<ConfigError> errors;
-    auto cfg = loadConfig(write(l + "b2bua: {cdr_file: /var/log/cdr.jsonl, secrets_file: /s.yaml, "
-                                    "timer_c_seconds: 200, max_call_duration_seconds: 0, "
-                                    "max_calls: 5000}\npolicy: {files: [/a.yaml, /b.yaml]}\n"),
-                          errors);
+    auto cfg = loadConfig(
+        write(l +
+              "b2bua: {cdr_file: /var/log/cdr.jsonl, secrets_file: /s.yaml, "
+              "state_dir: /var/lib/sbc/calls, timer_c_seconds: 200, max_call_duration_seconds: 0, "
+              "max_calls: 5000}\npolicy: {files: [/a.yaml, /b.yaml]}\n"),
+        errors);
     ASSERT_TRUE(cfg.has_value()) << (errors.empty() ? "" : errors[0].message);
     EXPECT_TRUE(cfg->b2bua.enabled);
     EXPECT_EQ(cfg->b2bua.cdrFile, "/var/log/cdr.jsonl");
     EXPECT_EQ(cfg->b2bua.secretsFile, "/s.yaml");
+    EXPECT_EQ(cfg->b2bua.stateDir, "/var/lib/sbc/calls");
     EXPECT_EQ(cfg->b2bua.timerC, std::chrono::seconds(200));
     EXPECT_EQ(cfg->b2bua.maxCallDuration, std::chrono::seconds(0));
     EXPECT_EQ(cfg->b2bua.maxCalls, 5000u);
@@ -173,10 +176,14 @@ TEST_F(ConfigTest, B2buaAndPolicySections) {
     auto plain = loadConfig(write(l), errors);
     ASSERT_TRUE(plain.has_value());
     EXPECT_FALSE(plain->b2bua.enabled);
+    EXPECT_TRUE(plain->b2bua.stateDir.empty());  // no persistence unless configured
 
     EXPECT_EQ(
         errorsOf(l + "b2bua: {timer_c_seconds: 0}\n"),
         (std::vector<std::string>{":3:26: error: timer_c_seconds must be between 1 and 3600"}));
+    EXPECT_EQ(errorsOf(l + "b2bua: {state_dir: ''}\n"),
+              (std::vector<std::string>{
+                  ":3:20: error: state_dir must be a directory path (omit it for none)"}));
     EXPECT_EQ(errorsOf(l + "b2bua: {cdr: x}\n"),
               (std::vector<std::string>{":3:9: error: unknown key 'cdr' in b2bua"}));
     EXPECT_EQ(errorsOf(l + "policy: {files: []}\n"),

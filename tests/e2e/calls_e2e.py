@@ -80,7 +80,7 @@ media:
     outside: {{address: {OUT_MEDIA}, ports: [20000, 29999]}}
     inside: {{address: {IN_MEDIA}, ports: [30000, 39999]}}
 policy: {{files: [{policy}]}}
-b2bua: {{cdr_file: {work}/cdr.jsonl, timer_c_seconds: 60}}
+b2bua: {{cdr_file: {work}/cdr.jsonl, timer_c_seconds: 60, state_dir: {work}/calls}}
 admin: {{socket: {work}/admin.sock}}
 """)
     return dp, sbc
@@ -236,6 +236,12 @@ def main():
             check(calls.get("failovers", 0) >= 2 * failover_calls,
                   f"{calls.get('failovers')} failovers for {failover_calls} failover call(s) (>= 2 each)")
             check(calls.get("cancelled") == args.each, f"{calls.get('cancelled')} calls cancelled")
+            # Every established call was written to the state directory and removed at its end.
+            state = os.path.join(work, "calls")
+            left = os.listdir(state) if os.path.isdir(state) else ["(no state directory)"]
+            check(os.path.isdir(state) and not left and calls.get("store_write_failures") == 0,
+                  f"call records: {len(left)} left in the state directory, "
+                  f"{calls.get('store_write_failures')} write failures")
 
             time.sleep(1.0)
             for _, p in caps.values():

@@ -315,7 +315,7 @@ def check_kubernetes(a, deploy, caps):
         check((vol.get("configMap") or {}).get("name") == "sbc-policies" and "subPath" not in m
               and base in pols,
               f"policy file {f} comes from ConfigMap sbc-policies (a directory mount, so reload sees updates)")
-    for key in ("secrets_file", "cdr_file"):
+    for key in ("secrets_file", "cdr_file", "state_dir"):
         f = (sbc_cfg.get("b2bua") or {}).get(key)
         if f:
             check(os.path.dirname(f) in mounts(sbc_c), f"b2bua.{key} {f} lies on a mounted volume")
@@ -474,6 +474,16 @@ def main():
         "sbc-dataplane": capabilities_of_unit(os.path.join(d, "systemd", "sbc-dataplane.service")),
     }
     check(all(caps.values()), "systemd units name their capabilities")
+    # ProtectSystem=strict: sbc writes only where its unit gives it a directory.
+    with open(os.path.join(d, "systemd", "sbc.service")) as f:
+        unit = f.read()
+    for key, setting, root in (("state_dir", "StateDirectory", "/var/lib/"),
+                               ("cdr_file", "LogsDirectory", "/var/log/")):
+        path = (sbc_cfg.get("b2bua") or {}).get(key)
+        m = re.search(rf"^{setting}=(\S+)$", unit, re.M)
+        if path:
+            check(m is not None and path.startswith(root + m.group(1) + "/"),
+                  f"deploy/sbc.yaml b2bua.{key} {path} lies in sbc.service's {setting}")
     check_kubernetes(a, d, caps)
     check_container(a, d, caps)
     return finish()

@@ -66,7 +66,7 @@ media:
     outside: {{address: {out_media}, ports: [20000, 29999]}}
     inside: {{address: {IN_MEDIA}, ports: [30000, 39999]}}
 policy: [{policy}]
-b2bua: {{cdr_file: {work}/cdr.jsonl}}
+b2bua: {{cdr_file: {work}/cdr.jsonl, state_dir: {work}/calls}}
 admin: {{socket: {work}/admin.sock}}
 metrics: {{listen: '127.0.0.1:{METRICS_PORT}'}}
 """)
