@@ -332,7 +332,7 @@ int run(const std::string& configPath) {
         if (gate) {
             // One count of concurrent calls: the B2BUA's (overload.max_calls reads it), and the
             // B2BUA's refusals of a caller (its own or the core's) count towards bans.
-            gate->setActiveCalls(&b2bua->stats().callsActive);
+            gate->setActiveCalls(b2bua->activeCallsGauge());
             b2bua->setFinalResponseObserver(
                 [&gate](const boost::asio::ip::address& caller, int code) {
                     gate->noteFinalResponse(caller, code);

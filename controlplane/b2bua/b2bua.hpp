@@ -173,6 +173,9 @@ class B2bua {
         return s;
     }
     std::size_t activeCalls() const noexcept { return calls_.size(); }
+    // The live-calls gauge itself, for a reader on the same thread that keeps the address (the
+    // policy gate's overload.max_calls).
+    const std::uint64_t* activeCallsGauge() const noexcept { return &stats_.callsActive; }
     // Live calls in or out of a trunk (what Trunk::maxConcurrentCalls is checked against). This
     // is the one count of concurrent calls per trunk; the policy gate keeps only calls/second.
     std::uint32_t trunkCalls(const std::string& trunkName) const noexcept;
