@@ -213,14 +213,16 @@ class Topology:
             sh("ethtool", "-K", veth + "p", "tx", "off", ns=ns)
             sh("ip", "link", "set", veth, "up", ns=self.relay)
             sh("ip", "link", "set", veth + "p", "up", ns=ns)
-        if not rps:
-            return
-        # RPS: receive processing of what the generator sends runs on the relay's CPU, that of
-        # what the relay sends on the receiver's CPU (veths have no interrupts of their own).
-        self.rps(self.relay, self.vo, relay_cpu)
-        self.rps(self.relay, self.vi, relay_cpu)
-        self.rps(self.inn, self.vi + "p", gen_cpu)
-        self.rps(self.out, self.vo + "p", gen_cpu)
+        # RPS (veths have no interrupts of their own; receive processing runs on the sending
+        # CPU unless steered): "receiver" moves the receiving endpoint's kernel work for what
+        # the relay sends to the generator's CPU; "both" also moves the relay's own receive
+        # processing (af_packet copy or UDP socket delivery) to the relay's CPU.
+        if rps in ("receiver", "both"):
+            self.rps(self.inn, self.vi + "p", gen_cpu)
+        if rps == "both":
+            self.rps(self.relay, self.vo, relay_cpu)
+            self.rps(self.relay, self.vi, relay_cpu)
+            self.rps(self.out, self.vo + "p", gen_cpu)
 
     @staticmethod
     def rps(ns, dev, cpu):
@@ -253,13 +255,25 @@ class Bench:
     def __init__(self, args, topo, tmp):
         self.a, self.t, self.tmp = args, topo, tmp
         self.ports_file = os.path.join(tmp, "ports")
+        self.ports = []  # the relay port of each flow set up on the relay under test
 
-    def step(self, name, pid, rate, seconds, dp_client=None):
-        """One offered rate through the running relay; returns a dict of figures."""
+    def flows_for(self, rate):
+        """Every stream sends at --pps-per-flow (50 = 20 ms packetisation), as real RTP does."""
+        return max(1, -(-rate // self.a.pps_per_flow))
+
+    def pin(self, cpu):
+        return ["nice", "-n", str(self.a.nice), "taskset", "-c", str(cpu)]
+
+    def step(self, name, pid, rate, seconds, dp_client=None, flows=None):
+        """One offered rate through the running relay, over the first `flows` flows (default:
+        rate / pps-per-flow); returns a dict of figures."""
         a, t = self.a, self.t
+        flows = min(flows or self.flows_for(rate), len(self.ports))
+        with open(self.ports_file, "w") as f:
+            f.write("\n".join(str(p) for p in self.ports[:flows]) + "\n")
         recv = subprocess.Popen(
-            ["ip", "netns", "exec", t.inn, "taskset", "-c", str(a.gen_cpu), a.rtp_blast, "recv",
-             "--bind", f"10.0.0.20:{RECV_PORT}", "--flows", str(a.flows), "--seconds",
+            ["ip", "netns", "exec", t.inn] + self.pin(a.gen_cpu) + [a.rtp_blast, "recv",
+             "--bind", f"10.0.0.20:{RECV_PORT}", "--flows", str(flows), "--seconds",
              str(seconds + 30), "--idle-ms", "1000"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         recv.stderr.readline()  # "receiving on ...": bound
@@ -268,14 +282,22 @@ class Bench:
         dp0 = dp_client.stats() if dp_client else None
         cpu0, irq0, w0 = proc_cpu(pid), cpu_irq(a.relay_cpu), time.monotonic()
         send = subprocess.run(
-            ["ip", "netns", "exec", t.out, "taskset", "-c", str(a.gen_cpu), a.rtp_blast, "send",
+            ["ip", "netns", "exec", t.out] + self.pin(a.gen_cpu) + [a.rtp_blast, "send",
              "--bind", f"192.0.2.10:{GEN_PORT}", "--dst", "192.0.2.1", "--ports-file",
              self.ports_file, "--pps", str(rate), "--seconds", str(seconds)],
             capture_output=True, text=True, check=True)
-        time.sleep(0.2)  # what is queued in the relay drains
+        # What is queued in the relay (socket buffers, rings) drains: wait until its output
+        # stops growing; the CPU it spends on that belongs to this step.
+        tx1 = link_stats(t.relay, t.vi)
+        last_growth = time.monotonic()
+        while True:
+            time.sleep(0.25)
+            tx_now = link_stats(t.relay, t.vi)
+            if tx_now[1] == tx1[1]:
+                break
+            tx1, last_growth = tx_now, time.monotonic()
         cpu1, irq1, w1 = proc_cpu(pid), cpu_irq(a.relay_cpu), time.monotonic()
         rx1 = link_stats(t.relay, t.vo)
-        tx1 = link_stats(t.relay, t.vi)
         dp1 = dp_client.stats() if dp_client else None
         got = json.loads(recv.communicate(timeout=seconds + 60)[0])
         sent = json.loads(send.stdout)
@@ -284,39 +306,44 @@ class Bench:
         irq_s = irq1 - irq0
         relayed = tx1[1] - tx0[1]
         r = {
-            "relay": name, "offered_pps": sent["pps"], "sent": sent["sent"],
+            "relay": name, "flows": flows, "offered_pps": sent["pps"], "sent": sent["sent"],
             "send_seconds": sent["seconds"], "wall": wall,
             "relay_rx": rx1[0] - rx0[0], "relayed": relayed,
-            "relayed_pps": relayed / sent["seconds"],
+            # Over the time the relay took to send it all (its queues drain after the sender
+            # stops; an overloaded relay keeps sending for a while).
+            "relay_seconds": max(sent["seconds"], last_growth - w0),
             "received": got["received"], "gaps": got["gaps"], "reordered": got["reordered"],
             "loss": 1 - got["received"] / sent["sent"] if sent["sent"] else 0,
             "proc_cpu_s": proc_s, "main_thread_cpu_s": lcore_s, "irq_cpu_s": irq_s,
             "cpu_s": proc_s + irq_s, "load": loadavg(),
         }
+        r["relayed_pps"] = relayed / r["relay_seconds"]
         r["cpu_s_per_mpkt"] = r["cpu_s"] / relayed * 1e6 if relayed else float("inf")
         r["pps_per_cpu_s"] = relayed / r["cpu_s"] if r["cpu_s"] > 0 else 0.0
         r["pps_per_proc_cpu_s"] = relayed / proc_s if proc_s > 0 else 0.0
         if dp_client:
             d = {k: dp1[k] - dp0.get(k, 0) for k in dp1 if k not in ("flows", "flow_capacity")}
             r["dp_tx"] = d.get("port_inside_tx_packets", 0)
+            r["dp_rx"] = d.get("port_outside_rx_packets", 0)
             r["dp_rx_missed"] = d.get("port_outside_rx_missed", 0)
             r["dp_drops"] = {k: v for k, v in d.items() if k.startswith("drop_") and v}
         return r
 
-    def run_rates(self, name, pid, dp_client=None):
-        out = []
-        # Warm-up: every flow sees packets (neighbours resolved, remotes latched) before timing.
-        self.step(name, pid, max(1000, 4 * self.a.flows), 1.0, dp_client)
-        for rate in self.a.rates:
-            r = self.step(name, pid, rate, self.a.seconds, dp_client)
-            print_row(r)
-            out.append(r)
-        return out
+    def warm_up(self, name, pid, dp_client=None):
+        """Every flow sees packets (neighbours resolved, remotes latched) before timing."""
+        n = len(self.ports)
+        self.step(name, pid, max(1000, 2 * n), max(1.0, 2 * n / 20000), dp_client, flows=n)
+
+    def measure(self, name, pid, rate, dp_client=None):
+        r = self.step(name, pid, rate, self.a.seconds, dp_client)
+        print_row(r)
+        return r
 
     # --- sbc-dataplane ---
     def sbc(self):
         a, t = self.a, self.t
         t.for_af_packet(True)
+        nflows = self.flows_for(max(a.rates))
         sock = os.path.join(self.tmp, "dp.sock")
         cfg = os.path.join(self.tmp, "dataplane.yaml")
         af = "qpairs=1,blocksz=4096,framesz=2048,framecnt=16384,qdisc_bypass=1"
@@ -328,7 +355,7 @@ workers: 1
 control:
   socket: {sock}
 flows:
-  capacity: {max(1024, a.flows)}
+  capacity: {max(1024, nflows)}
   idle_timeout_ms: 600000
 ports:
   mbufs: 32767
@@ -341,7 +368,9 @@ interfaces:
     device: net_af_packet{tag}i,iface={t.vi},{af}
     addresses: [10.0.0.1/24]
 """)
-        proc = subprocess.Popen(["ip", "netns", "exec", t.relay, a.dataplane, "--config", cfg])
+        # EAL pins the lcore to --relay-cpu (-l); nice as for every process of the bench.
+        proc = subprocess.Popen(["ip", "netns", "exec", t.relay, "nice", "-n", str(a.nice),
+                                 a.dataplane, "--config", cfg])
         try:
             deadline = time.time() + 30
             while not os.path.exists(sock):
@@ -351,23 +380,23 @@ interfaces:
             c = dpproto.Client(sock)
             c.hello(1)
             seqs = []
-            for i in range(a.flows):
+            for i in range(nflows):
                 ea = {"interface": "outside", "local": "192.0.2.1", "rtp": 20000 + 2 * i,
                       "latch": dpproto.LATCH_ANY}
                 eb = {"interface": "inside", "local": "10.0.0.1", "rtp": 30000 + 2 * i,
                       "remote": "10.0.0.20", "remote_rtp": RECV_PORT, "latch": dpproto.LATCH_OFF}
                 seqs.append(c.send(dpproto.CREATE, dpproto.spec_bytes(i + 1, 1, ea, eb)))
-                if len(seqs) == 64 or i == a.flows - 1:
+                if len(seqs) == 64 or i == nflows - 1:
                     for s in seqs:
                         if c.receive(s)[0] != dpproto.CREATE_REPLY:
                             raise RuntimeError("CreateFlow failed")
                     seqs = []
-            with open(self.ports_file, "w") as f:
-                f.write("\n".join(str(20000 + 2 * i) for i in range(a.flows)) + "\n")
+            self.ports = [20000 + 2 * i for i in range(nflows)]
             print(f"  sbc-dataplane: {c.stats()['flows']} flows over its control socket, "
                   f"net_af_packet, 1 worker lcore on CPU {a.relay_cpu}, "
                   f"idle_sleep_us {a.idle_sleep_us}")
-            rows = self.run_rates("sbc-dataplane", proc.pid, c)
+            self.warm_up("sbc-dataplane", proc.pid, c)
+            rows = [self.measure("sbc-dataplane", proc.pid, r, c) for r in a.rates]
             c.close()
             return rows
         finally:
@@ -381,9 +410,22 @@ interfaces:
 
     # --- rtpengine ---
     def rtpengine(self):
+        """A fresh daemon per offered rate: rtpengine stops reading a socket for good once it
+        found more than 50 datagrams queued on it 5 times (MAX_RECV_ITERS, MAX_RECV_LOOP_STRIKES
+        in daemon/media_socket.c), so an overloaded step would poison the following ones."""
         a, t = self.a, self.t
         t.for_kernel(True)
-        cmd = ["ip", "netns", "exec", t.relay, "taskset", "-c", str(a.relay_cpu), a.rtpengine,
+        rows = []
+        try:
+            for rate in a.rates:
+                rows.append(self.rtpengine_rate(rate, first=not rows))
+        finally:
+            t.for_kernel(False)
+        return rows
+
+    def rtpengine_rate(self, rate, first):
+        a, t = self.a, self.t
+        cmd = ["ip", "netns", "exec", t.relay] + self.pin(a.relay_cpu) + [a.rtpengine,
                "--config-file=none", "--table=-1", "--interface=outside/192.0.2.1",
                "--interface=inside/10.0.0.1", "--listen-ng=127.0.0.1:2223", "--foreground",
                "--log-stderr", "--log-level=4", f"--num-threads={a.rtpengine_threads}",
@@ -403,8 +445,8 @@ interfaces:
                     if proc.poll() is not None or time.time() > deadline:
                         raise RuntimeError("rtpengine does not answer ng ping; see "
                                            + log.name)
-            ports = []
-            for i in range(a.flows):
+            self.ports = []
+            for i in range(self.flows_for(rate)):
                 call = f"mb-{i}"
                 ng.command(command="offer", **{"call-id": call, "from-tag": "caller",
                                                "sdp": sdp("192.0.2.10", 6000 + 2 * i),
@@ -412,15 +454,15 @@ interfaces:
                 r = ng.command(command="answer", **{"call-id": call, "from-tag": "caller",
                                                     "to-tag": "callee",
                                                     "sdp": sdp("10.0.0.20", RECV_PORT)})
-                ports.append(sdp_port(r["sdp"]))
+                self.ports.append(sdp_port(r["sdp"]))
                 if i == 0 and "192.0.2.1" not in r["sdp"]:
                     raise RuntimeError(f"rtpengine answered an unexpected SDP: {r['sdp']!r}")
-            with open(self.ports_file, "w") as f:
-                f.write("\n".join(str(p) for p in ports) + "\n")
-            print(f"  rtpengine {rtpengine_version(a.rtpengine)}: {len(ports)} calls over ng "
-                  f"(offer/answer), userspace (--table=-1), --num-threads="
-                  f"{a.rtpengine_threads}, taskset CPU {a.relay_cpu}")
-            return self.run_rates("rtpengine", proc.pid)
+            if first:
+                print(f"  rtpengine {rtpengine_version(a.rtpengine)}: calls over ng (offer/"
+                      f"answer), userspace (--table=-1), --num-threads={a.rtpengine_threads}, "
+                      f"taskset CPU {a.relay_cpu}; a fresh daemon per rate")
+            self.warm_up("rtpengine", proc.pid)
+            return self.measure("rtpengine", proc.pid, rate)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -429,7 +471,7 @@ interfaces:
                 proc.kill()
                 proc.wait()
             log.close()
-            t.for_kernel(False)
+            shutil.copy(log.name, "/tmp/media_bench_rtpengine.log")
 
 
 def rtpengine_version(path):
@@ -437,18 +479,19 @@ def rtpengine_version(path):
     return (r.stdout + r.stderr).strip().split()[-1] if r.returncode == 0 else "?"
 
 
-HEAD = (f"{'relay':<14}{'offered':>9}{'arrived':>9}{'relayed':>9}{'received':>9}{'loss':>8}"
-        f"{'CPU s':>7}{'(proc':>7}{'+irq)':>7}{'CPU s/Mpkt':>11}{'pps/CPU s':>11}  load")
+HEAD = (f"{'relay':<14}{'flows':>6}{'offered':>9}{'arrived':>9}{'relayed':>9}{'received':>9}"
+        f"{'loss':>8}{'CPU s':>7}{'(proc':>7}{'+irq)':>7}{'CPU s/Mpkt':>11}{'pps/CPU s':>11}  load")
 
 
 def print_row(r):
-    print(f"{r['relay']:<14}{r['offered_pps'] / 1e3:>8.1f}k"
+    print(f"{r['relay']:<14}{r['flows']:>6}{r['offered_pps'] / 1e3:>8.1f}k"
           f"{r['relay_rx'] / r['send_seconds'] / 1e3:>8.1f}k{r['relayed_pps'] / 1e3:>8.1f}k"
           f"{r['received'] / r['send_seconds'] / 1e3:>8.1f}k{100 * r['loss']:>7.2f}%"
           f"{r['cpu_s']:>7.2f}{r['proc_cpu_s']:>7.2f}{r['irq_cpu_s']:>7.2f}"
           f"{r['cpu_s_per_mpkt']:>11.2f}{r['pps_per_cpu_s'] / 1e3:>10.1f}k  {r['load']}", end="")
     if "dp_drops" in r:
-        print(f"  dp tx {r['dp_tx']} rx_missed {r['dp_rx_missed']} drops {r['dp_drops']}", end="")
+        print(f"  dp rx {r['dp_rx']} tx {r['dp_tx']} rx_missed {r['dp_rx_missed']} "
+              f"drops {r['dp_drops']}", end="")
     print(flush=True)
 
 
@@ -490,13 +533,16 @@ def main():
     ap.add_argument("--rtp-blast", required=True)
     ap.add_argument("--rtpengine", default=shutil.which("rtpengine") or "")
     ap.add_argument("--relays", default="sbc,rtpengine")
-    ap.add_argument("--flows", type=int, default=1000)
-    ap.add_argument("--rates", default="20000,50000,100000,200000,400000")
+    ap.add_argument("--pps-per-flow", type=int, default=50,
+                    help="packets/s of each stream (50 = G.711 at 20 ms); flows = rate / this")
+    ap.add_argument("--rates", default="25000,50000,100000,150000,200000,300000,400000")
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--relay-cpu", type=int, default=1)
     ap.add_argument("--gen-cpu", type=int, default=0)
-    ap.add_argument("--rps", type=int, default=0,
-                    help="1: steer receive processing with RPS (see perf/README.md)")
+    ap.add_argument("--rps", choices=["none", "receiver", "both"], default="receiver",
+                    help="where receive processing runs (perf/README.md, media_bench)")
+    ap.add_argument("--nice", type=int, default=-10,
+                    help="nice value of relay, generator and receiver (shared machine)")
     ap.add_argument("--idle-sleep-us", type=int, default=0)
     ap.add_argument("--rtpengine-threads", type=int, default=1)
     ap.add_argument("--loss-free", type=float, default=0.001,
@@ -515,7 +561,8 @@ def main():
     uname = os.uname()
     with open("/proc/cpuinfo") as f:
         model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "?")
-    print(f"media_bench: {a.flows} flows, 214-byte RTP frames, {a.seconds:g} s per rate; "
+    print(f"media_bench: {a.pps_per_flow} pps per flow (flows = rate / {a.pps_per_flow}), "
+          f"214-byte RTP frames, {a.seconds:g} s per rate; "
           f"{os.cpu_count()} CPUs ({model}), kernel {uname.release}; load {loadavg()}")
     print(f"relay on CPU {a.relay_cpu}, generator+receiver on CPU {a.gen_cpu}")
     topo = Topology(str(os.getpid() % 100000))
