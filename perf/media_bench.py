@@ -188,6 +188,14 @@ def link_stats(ns, dev):
     return st["rx"]["packets"], st["tx"]["packets"], st["tx"]["dropped"]
 
 
+def udp_drops(ns):
+    """The namespace's UDP receive-buffer and input errors (kernel counters since creation)."""
+    out = sh("cat", "/proc/net/snmp", ns=ns).stdout.splitlines()
+    rows = [ln.split() for ln in out if ln.startswith("Udp:")]
+    d = dict(zip(rows[0][1:], (int(v) for v in rows[1][1:])))
+    return d.get("RcvbufErrors", 0) + d.get("InErrors", 0)
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -280,25 +288,27 @@ class Bench:
         rx0 = link_stats(t.relay, t.vo)
         tx0 = link_stats(t.relay, t.vi)
         dp0 = dp_client.stats() if dp_client else None
+        ud0 = udp_drops(t.relay), udp_drops(t.inn)
         cpu0, irq0, w0 = proc_cpu(pid), cpu_irq(a.relay_cpu), time.monotonic()
         send = subprocess.run(
             ["ip", "netns", "exec", t.out] + self.pin(a.gen_cpu) + [a.rtp_blast, "send",
              "--bind", f"192.0.2.10:{GEN_PORT}", "--dst", "192.0.2.1", "--ports-file",
              self.ports_file, "--pps", str(rate), "--seconds", str(seconds)],
             capture_output=True, text=True, check=True)
-        # What is queued in the relay (socket buffers, rings) drains: wait until its output
-        # stops growing; the CPU it spends on that belongs to this step.
+        # What is queued in the relay (socket buffers, rings) drains: the step ends at the last
+        # sample that saw its output grow, once it has not grown for a second (what arrives
+        # later than that is lost for RTP anyway); its CPU up to there belongs to this step.
         tx1 = link_stats(t.relay, t.vi)
-        last_growth = time.monotonic()
-        while True:
-            time.sleep(0.25)
-            tx_now = link_stats(t.relay, t.vi)
-            if tx_now[1] == tx1[1]:
-                break
-            tx1, last_growth = tx_now, time.monotonic()
         cpu1, irq1, w1 = proc_cpu(pid), cpu_irq(a.relay_cpu), time.monotonic()
+        while time.monotonic() - w1 < 1.0:
+            time.sleep(0.1)
+            tx_now = link_stats(t.relay, t.vi)
+            if tx_now[1] != tx1[1]:
+                tx1 = tx_now
+                cpu1, irq1, w1 = proc_cpu(pid), cpu_irq(a.relay_cpu), time.monotonic()
         rx1 = link_stats(t.relay, t.vo)
         dp1 = dp_client.stats() if dp_client else None
+        ud1 = udp_drops(t.relay), udp_drops(t.inn)
         got = json.loads(recv.communicate(timeout=seconds + 60)[0])
         sent = json.loads(send.stdout)
         wall = w1 - w0
@@ -311,11 +321,12 @@ class Bench:
             "relay_rx": rx1[0] - rx0[0], "relayed": relayed,
             # Over the time the relay took to send it all (its queues drain after the sender
             # stops; an overloaded relay keeps sending for a while).
-            "relay_seconds": max(sent["seconds"], last_growth - w0),
+            "relay_seconds": wall,
             "received": got["received"], "gaps": got["gaps"], "reordered": got["reordered"],
             "loss": 1 - got["received"] / sent["sent"] if sent["sent"] else 0,
             "proc_cpu_s": proc_s, "main_thread_cpu_s": lcore_s, "irq_cpu_s": irq_s,
             "cpu_s": proc_s + irq_s, "load": loadavg(),
+            "relay_udp_drops": ud1[0] - ud0[0], "receiver_udp_drops": ud1[1] - ud0[1],
         }
         r["relayed_pps"] = relayed / r["relay_seconds"]
         r["cpu_s_per_mpkt"] = r["cpu_s"] / relayed * 1e6 if relayed else float("inf")
@@ -429,7 +440,7 @@ interfaces:
                "--config-file=none", "--table=-1", "--interface=outside/192.0.2.1",
                "--interface=inside/10.0.0.1", "--listen-ng=127.0.0.1:2223", "--foreground",
                "--log-stderr", "--log-level=4", f"--num-threads={a.rtpengine_threads}",
-               "--port-min=20000", "--port-max=59999", "--timeout=600"]
+               "--port-min=10000", "--port-max=65000", "--timeout=600"]
         log = open(os.path.join(self.tmp, "rtpengine.log"), "w")
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -486,9 +497,10 @@ HEAD = (f"{'relay':<14}{'flows':>6}{'offered':>9}{'arrived':>9}{'relayed':>9}{'r
 def print_row(r):
     print(f"{r['relay']:<14}{r['flows']:>6}{r['offered_pps'] / 1e3:>8.1f}k"
           f"{r['relay_rx'] / r['send_seconds'] / 1e3:>8.1f}k{r['relayed_pps'] / 1e3:>8.1f}k"
-          f"{r['received'] / r['send_seconds'] / 1e3:>8.1f}k{100 * r['loss']:>7.2f}%"
+          f"{r['received'] / r['relay_seconds'] / 1e3:>8.1f}k{100 * r['loss']:>7.2f}%"
           f"{r['cpu_s']:>7.2f}{r['proc_cpu_s']:>7.2f}{r['irq_cpu_s']:>7.2f}"
-          f"{r['cpu_s_per_mpkt']:>11.2f}{r['pps_per_cpu_s'] / 1e3:>10.1f}k  {r['load']}", end="")
+          f"{r['cpu_s_per_mpkt']:>11.2f}{r['pps_per_cpu_s'] / 1e3:>10.1f}k  {r['load']}"
+          f"  udp drops relay {r['relay_udp_drops']} receiver {r['receiver_udp_drops']}", end="")
     if "dp_drops" in r:
         print(f"  dp rx {r['dp_rx']} tx {r['dp_tx']} rx_missed {r['dp_rx_missed']} "
               f"drops {r['dp_drops']}", end="")
