@@ -502,7 +502,8 @@ def print_row(r):
           f"{r['cpu_s_per_mpkt']:>11.2f}{r['pps_per_cpu_s'] / 1e3:>10.1f}k  {r['load']}"
           f"  udp drops relay {r['relay_udp_drops']} receiver {r['receiver_udp_drops']}", end="")
     if "dp_drops" in r:
-        print(f"  dp rx {r['dp_rx']} tx {r['dp_tx']} rx_missed {r['dp_rx_missed']} "
+        print(f"  lcore thread CPU {r['main_thread_cpu_s']:.2f} s; dp rx {r['dp_rx']} tx {r['dp_tx']} "
+              f"rx_missed {r['dp_rx_missed']} "
               f"drops {r['dp_drops']}", end="")
     print(flush=True)
 
