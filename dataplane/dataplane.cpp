@@ -207,11 +207,18 @@ void Dataplane::setupInterface(const InterfaceConfig& ic, std::uint8_t index) {
         socket = static_cast<int>(rte_socket_id());
     }
     for (std::uint16_t q = 0; q < queues; ++q) {
+        // Some PMDs fill their receive rings from the pool at set-up (net_af_xdp takes 2,048
+        // mbufs per queue for its fill ring), so a small pool shows up here first.
         if (rte_eth_rx_queue_setup(in.portId, q, rxd, static_cast<unsigned>(socket), nullptr,
-                                   pool_) != 0 ||
-            rte_eth_tx_queue_setup(in.portId, q, txd, static_cast<unsigned>(socket), nullptr) !=
-                0) {
-            fail("interface '" + ic.name + "': cannot set up queue " + std::to_string(q));
+                                   pool_) != 0) {
+            fail("interface '" + ic.name + "': cannot set up RX queue " + std::to_string(q) + " (" +
+                 std::to_string(rxd) + " descriptors, ports.mbufs " + std::to_string(cfg_.mbufs) +
+                 "; net_af_xdp takes 2048 mbufs per queue)");
+        }
+        if (rte_eth_tx_queue_setup(in.portId, q, txd, static_cast<unsigned>(socket), nullptr) !=
+            0) {
+            fail("interface '" + ic.name + "': cannot set up TX queue " + std::to_string(q) + " (" +
+                 std::to_string(txd) + " descriptors)");
         }
     }
     // Virtual devices may not implement these; the MTU check in the relay still applies.
