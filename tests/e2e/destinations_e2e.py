@@ -21,58 +21,21 @@ import sys
 import tempfile
 import time
 
-from e2e_util import check, finish, free_port, wait_for, write
-from netns import IN_MEDIA, IN_PEER, IN_SBC, OUT_MEDIA, OUT_PEER, OUT_SBC, Topology
+import sbc_stack
+from e2e_util import check, finish, wait_for
+from netns import IN_PEER, OUT_PEER, OUT_SBC, Topology
 
 PRIMARY = "10.10.0.5"
 SECONDARY = IN_PEER
 T1_MS = 50  # timer F = 3.2 s: a silent destination fails a ping in ~3 s
-
-
-def configs(work, metrics_port):
-    dp = write(os.path.join(work, "dataplane.yaml"), f"""
-eal: [-l, "0", --no-huge, -m, "256", --no-pci, --no-shconf, --no-telemetry, --log-level=error]
-interfaces:
-  - {{name: outside, device: "net_af_packet0,iface=o-sbc", addresses: [{OUT_MEDIA}/24]}}
-  - {{name: inside, device: "net_af_packet1,iface=i-sbc", addresses: [{IN_MEDIA}/24]}}
-control: {{socket: {work}/dataplane.sock}}
-flows: {{capacity: 1000, idle_timeout_ms: 60000}}
-""")
-    policy = write(os.path.join(work, "policy.yaml"), f"""
-version: 1
-trunks:
-  - name: carrier
-    side: outside
-    sources: [{OUT_PEER}/32]
-    destinations: [{{host: {OUT_PEER}, port: 5060, transport: udp}}]
-  - name: core
-    side: inside
-    sources: [{PRIMARY}/32, {SECONDARY}/32]
-    destinations:
-      - {{host: {PRIMARY}, port: 5060, transport: udp, priority: 1}}
-      - {{host: {SECONDARY}, port: 5060, transport: udp, priority: 2}}
-    options_ping: {{enabled: true, interval_ms: 1000, failures_to_down: 2, successes_to_up: 1}}
-    failover: {{codes: [408, 503], timeout_ms: 2000}}
-routes:
-  - {{name: carrier-to-core, from: [carrier], target: core}}
-  - {{name: core-to-carrier, from: [core], target: carrier}}
-""")
-    sbc = write(os.path.join(work, "sbc.yaml"), f"""
-listeners:
-  - {{name: outside-udp, side: outside, transport: udp, address: {OUT_SBC}, port: 5060}}
-  - {{name: inside-udp, side: inside, transport: udp, address: {IN_SBC}, port: 5060}}
-timers: {{t1_ms: {T1_MS}}}
-media:
-  dataplane_socket: {work}/dataplane.sock
-  sides:
-    outside: {{address: {OUT_MEDIA}, ports: [20000, 20999]}}
-    inside: {{address: {IN_MEDIA}, ports: [30000, 30999]}}
-policy: {{files: [{policy}]}}
-b2bua: {{cdr_file: {work}/cdr.jsonl}}
-admin: {{socket: {work}/admin.sock}}
-metrics: {{listen: "127.0.0.1:{metrics_port}"}}
-""")
-    return dp, sbc
+CORE = dict(
+    core_sources=f"[{PRIMARY}/32, {SECONDARY}/32]",
+    core_destinations=f"[{{host: {PRIMARY}, port: 5060, transport: udp, priority: 1}}, "
+                      f"{{host: {SECONDARY}, port: 5060, transport: udp, priority: 2}}]",
+    core_extra="options_ping: {enabled: true, interval_ms: 1000, failures_to_down: 2, "
+               "successes_to_up: 1}\n"
+               "failover: {codes: [408, 503], timeout_ms: 2000}",
+    sbc_extra=f"timers: {{t1_ms: {T1_MS}}}")
 
 
 def main():
@@ -90,31 +53,21 @@ def main():
     work = tempfile.mkdtemp(prefix="sbc-destinations-")
     procs = []
     topo = Topology(args.prefix)
-    metrics_port = free_port()
 
     def log(name):
         return open(os.path.join(work, name), "w")
 
     def sbcctl(command):
-        r = subprocess.run([args.sbcctl, "--socket", os.path.join(work, "admin.sock"), command],
-                           capture_output=True, text=True, timeout=10)
-        try:
-            return json.loads(r.stdout)
-        except json.JSONDecodeError:
-            return {}
+        return sbc_stack.sbcctl(args.sbcctl, work, command)
 
     def states():
         return {d["destination"].split(":")[0]: d["state"]
                 for d in sbcctl("destinations").get("destinations", [])}
 
     def metric_up():
-        # sbc's metrics listener is on the loopback of the sbc namespace.
-        r = topo.run(topo.sbc, "python3", "-c",
-                     f"import urllib.request;print(urllib.request.urlopen("
-                     f"'http://127.0.0.1:{metrics_port}/metrics',timeout=5).read().decode())",
-                     capture_output=True, text=True, timeout=20)
         up = {}
-        for m in re.finditer(r'^sbc_destination_up\{([^}]*)\} (\S+)$', r.stdout, re.M):
+        for m in re.finditer(r'^sbc_destination_up\{([^}]*)\} (\S+)$', sbc_stack.metrics(topo),
+                             re.M):
             labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
             up[labels.get("destination", "").split(":")[0]] = float(m.group(2))
         return up
@@ -153,17 +106,13 @@ def main():
     try:
         with topo:
             topo.run(topo.inside, "ip", "addr", "add", f"{PRIMARY}/24", "dev", "i-peer", check=True)
-            dp_cfg, sbc_cfg = configs(work, metrics_port)
-            procs.append(topo.popen(topo.sbc, args.dataplane, "--config", dp_cfg,
-                                    stdout=log("dataplane.log"), stderr=subprocess.STDOUT))
-            check(wait_for(lambda: os.path.exists(os.path.join(work, "dataplane.sock")), 30,
-                           "the data plane's control socket"), "sbc-dataplane started")
             primary = start_uas(PRIMARY)
             start_uas(SECONDARY)
-            procs.append(topo.popen(topo.sbc, args.sbc, "run", "--config", sbc_cfg,
-                                    stdout=log("sbc.log"), stderr=subprocess.STDOUT))
-            check(wait_for(lambda: sbcctl("stats").get("dataplane", {}).get("connected"), 30,
-                           "sbc connected to sbc-dataplane"), "sbc connected to sbc-dataplane")
+            started = sbc_stack.start(topo, work, args.sbc, args.sbcctl, args.dataplane, procs,
+                                      **CORE)
+            check(started is not None, "sbc-dataplane and sbc started, sbc connected")
+            if started is None:
+                return finish()
 
             # 1. Both up.
             check(wait_for(lambda: states() == {PRIMARY: "up", SECONDARY: "up"} and

@@ -22,12 +22,16 @@ CALLED = "+4930555000"
 METRICS_PORT = 9464  # on the loopback of sbc's namespace
 
 
-def configs(work, policy_extra="", carrier_extra="", extra_trunks="", outside=None):
+def configs(work, policy_extra="", carrier_extra="", extra_trunks="", outside=None,
+            core_sources=None, core_destinations=None, core_extra="", sbc_extra=""):
     """Writes dataplane.yaml, policy.yaml and sbc.yaml into work; returns (dataplane, sbc).
     policy_extra: top-level policy sections (limits, bans, acl, ...); carrier_extra: more keys of
     the carrier trunk's mapping (e.g. 'limits: {cps: 50}'); extra_trunks: more entries of the
     trunks list (YAML flow mappings, one per line); outside: the carrier link's (peer, sbc SIP,
-    sbc media) addresses, IPv4 (netns.OUT_*) by default or IPv6 (netns.OUT6_*)."""
+    sbc media) addresses, IPv4 (netns.OUT_*) by default or IPv6 (netns.OUT6_*); core_sources,
+    core_destinations: the core trunk's lists (YAML flow sequences; default IN_PEER alone),
+    core_extra: more keys of its mapping, one per line at its indentation; sbc_extra: more
+    top-level sections of sbc.yaml."""
     out_peer, out_sbc, out_media = outside or (OUT_PEER, OUT_SBC, OUT_MEDIA)
     v6 = ":" in out_peer
     dp = write(os.path.join(work, "dataplane.yaml"), f"""
@@ -41,6 +45,9 @@ flows: {{capacity: 20000, idle_timeout_ms: 120000}}
 ports: {{idle_sleep_us: 50}}
 """)
     carrier = f"\n    {carrier_extra}" if carrier_extra else ""
+    core_sources = core_sources or f"[{IN_PEER}/32]"
+    core_destinations = core_destinations or f"[{{host: {IN_PEER}, port: 5060, transport: udp}}]"
+    core = "".join(f"\n    {line}" for line in core_extra.splitlines() if line.strip())
     policy = write(os.path.join(work, "policy.yaml"), f"""
 version: 1
 trunks:
@@ -50,8 +57,8 @@ trunks:
     destinations: [{{host: {out_peer}, port: 5060, transport: udp}}]{carrier}
   - name: core
     side: inside
-    sources: [{IN_PEER}/32]
-    destinations: [{{host: {IN_PEER}, port: 5060, transport: udp}}]
+    sources: {core_sources}
+    destinations: {core_destinations}{core}
 {extra_trunks}routes:
   - {{name: carrier-to-core, from: [carrier], target: core}}
   - {{name: core-to-carrier, from: [core], target: carrier}}
@@ -69,7 +76,7 @@ policy: [{policy}]
 b2bua: {{cdr_file: {work}/cdr.jsonl, state_dir: {work}/calls}}
 admin: {{socket: {work}/admin.sock}}
 metrics: {{listen: '127.0.0.1:{METRICS_PORT}'}}
-""")
+{sbc_extra}""")
     return dp, sbc
 
 
@@ -85,8 +92,11 @@ def sbcctl(sbcctl_path, work, command):
 
 def metrics(topo):
     """sbc's Prometheus exposition (text), fetched inside its namespace."""
-    return topo.run(topo.sbc, "curl", "-sf", f"http://127.0.0.1:{METRICS_PORT}/metrics",
-                    capture_output=True, text=True, timeout=10).stdout
+    # Python rather than curl: the CI image installs only scripts/install-deps.sh's packages.
+    fetch = ("import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("
+             f"'http://127.0.0.1:{METRICS_PORT}/metrics', timeout=5).read().decode())")
+    return topo.run(topo.sbc, "python3", "-c", fetch, capture_output=True, text=True,
+                    timeout=20).stdout
 
 
 def metric(text, name, labels=""):
@@ -102,12 +112,11 @@ def log_file(work, name):
     return open(os.path.join(work, name), "w")
 
 
-def start(topo, work, sbc_path, sbcctl_path, dataplane_path, procs, policy_extra="",
-          carrier_extra="", extra_trunks=""):
+def start(topo, work, sbc_path, sbcctl_path, dataplane_path, procs, **config):
     """Starts sbc-dataplane and sbc in topo's sbc namespace (appended to procs, for the caller's
     cleanup); returns (dataplane, sbc) Popens once sbc is connected to the data plane, or None
-    when either failed to start (the logs are in work)."""
-    dp_cfg, sbc_cfg = configs(work, policy_extra, carrier_extra, extra_trunks)
+    when either failed to start (the logs are in work). `config`: the keywords of configs()."""
+    dp_cfg, sbc_cfg = configs(work, **config)
     # A deployment gives the data plane its own cores; on a shared 2-core test machine a
     # real-time priority stands in for that (it sleeps when idle, so others still run).
     dp = topo.popen(topo.sbc, "chrt", "-f", "20", dataplane_path, "--config", dp_cfg,
