@@ -5,32 +5,13 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "controlplane/b2bua/record_json.hpp"
+
 namespace sbc::b2bua {
 
 namespace {
 
-void appendString(std::string& out, std::string_view s) {
-    out.push_back('"');
-    for (char c : s) {
-        switch (c) {
-            case '"':
-                out.append("\\\"");
-                break;
-            case '\\':
-                out.append("\\\\");
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                    out.append(buf);
-                } else {
-                    out.push_back(c);
-                }
-        }
-    }
-    out.push_back('"');
-}
+using json::appendString;
 
 void appendTime(std::string& out, WallClock::time_point t) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
