@@ -359,6 +359,11 @@ class Bench:
         cfg = os.path.join(self.tmp, "dataplane.yaml")
         af = "qpairs=1,blocksz=4096,framesz=2048,framecnt=16384,qdisc_bypass=1"
         tag = os.getpid() % 1000
+
+        def device(side, iface):
+            if a.pmd == "af_xdp":  # copy mode on veth; 2,048 mbufs per queue (ports.mbufs)
+                return f"net_af_xdp{tag}{side},iface={iface},start_queue=0,queue_count=1"
+            return f"net_af_packet{tag}{side},iface={iface},{af}"
         with open(cfg, "w") as f:
             f.write(f"""eal: ["-l", "{a.relay_cpu}", "--no-huge", "-m", "512", "--no-pci",
       "--no-shconf", "--no-telemetry", "--log-level=error", "--file-prefix", "mb{os.getpid()}"]
@@ -373,10 +378,10 @@ ports:
   idle_sleep_us: {a.idle_sleep_us}
 interfaces:
   - name: outside
-    device: net_af_packet{tag}o,iface={t.vo},{af}
+    device: {device("o", t.vo)}
     addresses: [192.0.2.1/24]
   - name: inside
-    device: net_af_packet{tag}i,iface={t.vi},{af}
+    device: {device("i", t.vi)}
     addresses: [10.0.0.1/24]
 """)
         # EAL pins the lcore to --relay-cpu (-l); nice as for every process of the bench.
@@ -404,7 +409,7 @@ interfaces:
                     seqs = []
             self.ports = [20000 + 2 * i for i in range(nflows)]
             print(f"  sbc-dataplane: {c.stats()['flows']} flows over its control socket, "
-                  f"net_af_packet, 1 worker lcore on CPU {a.relay_cpu}, "
+                  f"net_{a.pmd}, 1 worker lcore on CPU {a.relay_cpu}, "
                   f"idle_sleep_us {a.idle_sleep_us}")
             self.warm_up("sbc-dataplane", proc.pid, c)
             rows = [self.measure("sbc-dataplane", proc.pid, r, c) for r in a.rates]
@@ -557,6 +562,8 @@ def main():
     ap.add_argument("--nice", type=int, default=-10,
                     help="nice value of relay, generator and receiver (shared machine)")
     ap.add_argument("--idle-sleep-us", type=int, default=0)
+    ap.add_argument("--pmd", choices=["af_packet", "af_xdp"], default="af_packet",
+                    help="the DPDK driver sbc-dataplane takes the veths with")
     ap.add_argument("--rtpengine-threads", type=int, default=1)
     ap.add_argument("--loss-free", type=float, default=0.001,
                     help="fraction of lost packets still counted as loss-free (default 0.1%%)")
