@@ -363,13 +363,7 @@ def main():
             if args.demo and lines:
                 print("== the CDR of the call:\n" + lines[0])
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        sbc_stack.stop(procs)
         if os.environ.get("KEEP_WORK"):
             print("work dir:", work)
         else:

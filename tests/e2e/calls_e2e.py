@@ -25,6 +25,7 @@ import time
 
 from call_media_e2e import identifiers, sip_texts
 from e2e_util import check, finish, wait_for, write
+import sbc_stack
 from netns import IN_MEDIA, IN_PEER, IN_SBC, OUT_MEDIA, OUT_PEER, OUT_SBC, Topology
 
 SILENT = "10.10.0.3"    # a core destination nobody answers on
@@ -286,13 +287,7 @@ def main():
             check(all(r["answer"] and r["media"] for r in answered),
                   f"{len(answered)} answered calls have answer times and per-leg media stats")
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        sbc_stack.stop(procs)
         if os.environ.get("KEEP_WORK"):
             print("work dir:", work)
         else:
