@@ -7,6 +7,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -58,6 +59,7 @@ void Dataplane::init() {
         fail("cannot create the mbuf pool of " + std::to_string(cfg_.mbufs) + " mbufs");
     }
     interfaces_.resize(cfg_.interfaces.size());
+    kernelDrops_.resize(cfg_.interfaces.size());
     for (std::size_t i = 0; i < cfg_.interfaces.size(); ++i) {
         setupInterface(cfg_.interfaces[i], static_cast<std::uint8_t>(i));
     }
@@ -229,6 +231,7 @@ void Dataplane::setupInterface(const InterfaceConfig& ic, std::uint8_t index) {
     }
     in.started = true;
     rte_eth_macaddr_get(in.portId, &in.mac);
+    kernelDrops_[index].attach(afPacketIfindex(ic.device));
 }
 
 Dataplane::~Dataplane() {
@@ -285,8 +288,9 @@ dpapi::StatsReply Dataplane::stats() const {
     SBC_DP_CONTROL_COUNTERS(SBC_DP_CONTROL)
 #undef SBC_DP_CONTROL
     // Per port, from the PMD: what the device saw, including frames it had to drop before any
-    // lcore could look at them (imissed: RX ring full).
-    for (const auto& in : interfaces_) {
+    // lcore could look at them (imissed: RX ring full; for af_packet, the kernel's ring).
+    for (std::size_t i = 0; i < interfaces_.size(); ++i) {
+        const Interface& in = interfaces_[i];
         rte_eth_stats es{};
         if (rte_eth_stats_get(in.portId, &es) != 0) {
             continue;
@@ -298,12 +302,17 @@ dpapi::StatsReply Dataplane::stats() const {
                                                                           : '_';
         }
         r.counters.push_back({p + "_rx_packets", es.ipackets});
-        r.counters.push_back({p + "_rx_missed", es.imissed});
+        r.counters.push_back({p + "_rx_missed", es.imissed + kernelDrops_[i].read()});
         r.counters.push_back({p + "_rx_errors", es.ierrors});
         r.counters.push_back({p + "_rx_nombuf", es.rx_nombuf});
         r.counters.push_back({p + "_tx_packets", es.opackets});
         r.counters.push_back({p + "_tx_errors", es.oerrors});
     }
+    std::uint64_t longest = 0;
+    for (const auto& w : workers_) {
+        longest = std::max(longest, w->longestStallUs());
+    }
+    r.counters.push_back({"worker_longest_stall_us", longest});
     r.counters.push_back({"flows", flowTable_->count()});
     r.counters.push_back({"flow_capacity", flowTable_->capacity()});
     return r;

@@ -16,6 +16,7 @@
 #include "dataplane/config.hpp"
 #include "dataplane/flow_table.hpp"
 #include "dataplane/interface.hpp"
+#include "dataplane/packet_socket_drops.hpp"
 #include "dataplane/worker.hpp"
 
 namespace sbc::dataplane {
@@ -53,6 +54,9 @@ class Dataplane {
     std::vector<rte_ring*> commandRings_;
     std::vector<rte_ring*> handoffRings_;
     std::vector<Interface> interfaces_;
+    // Per interface: frames the kernel dropped in front of an af_packet port (read resets the
+    // kernel's count, hence mutable: stats() accumulates).
+    mutable std::vector<PacketSocketDrops> kernelDrops_;
     WorkerContext ctx_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::unique_ptr<FlowTable> flowTable_;

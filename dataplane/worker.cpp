@@ -79,8 +79,21 @@ void Worker::poll() noexcept {
 }
 
 void Worker::run(const volatile bool* stop) noexcept {
+    // A gap between iterations longer than the receive rings cover loses frames before any
+    // lcore sees them; count the gaps so that an operator can tell the host from the relay.
+    const std::uint64_t stallTsc = ctx_.tscHz / 100;  // 10 ms
+    std::uint64_t last = rte_rdtsc();
     rte_rcu_qsbr_thread_online(ctx_.rcu, index_);
     while (!*stop) {
+        const std::uint64_t now = rte_rdtsc();
+        if (now - last > stallTsc) {
+            bump(counters_.worker_stalls);
+            const std::uint64_t us = (now - last) / std::max<std::uint64_t>(ctx_.tscHz / 1000000, 1);
+            if (us > longestStallUs_) {
+                __atomic_store_n(&longestStallUs_, us, __ATOMIC_RELAXED);
+            }
+        }
+        last = now;
         unsigned got = pollOnce();
         rte_rcu_qsbr_quiescent(ctx_.rcu, index_);
         if (got == 0 && ctx_.idleSleepUs != 0) {

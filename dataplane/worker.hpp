@@ -57,6 +57,8 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
     void run(const volatile bool* stop) noexcept;
 
     const LcoreCounters& counters() const noexcept { return counters_; }
+    // The longest gap between two iterations of run() so far, in microseconds.
+    std::uint64_t longestStallUs() const noexcept { return readCounter(longestStallUs_); }
     unsigned index() const noexcept { return index_; }
 
     // Exposed for fuzzing and unit tests: process frames as if received on `iface`.
@@ -102,6 +104,7 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
     };
     std::vector<TxBuffer> tx_;  // per interface, sized at construction
     std::uint64_t relatchSilenceTsc_;
+    std::uint64_t longestStallUs_ = 0;  // written by the lcore, read by the control thread
 };
 
 }  // namespace sbc::dataplane
