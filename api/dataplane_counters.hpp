@@ -42,8 +42,8 @@
     X(drop_multi_segment, "dropped: frame in several mbuf segments")                    \
     X(redirected, "packets handed to the lcore owning their flow")                      \
     X(drop_redirect_full, "dropped: the owning lcore's handoff ring was full")          \
-    X(neighbour_table_full, "neighbour entries not stored because the table was full")       \
-    X(worker_stalls,                                                                      \
+    X(neighbour_table_full, "neighbour entries not stored because the table was full")  \
+    X(worker_stalls,                                                                    \
       "poll-loop gaps over 10 ms: an lcore was not scheduled (isolate the data plane's cores)")
 
 // Counters of the control-channel server (one writer: the control thread).

@@ -216,11 +216,15 @@ class Loader {
         }
         if (const YAML::Node p = root["ports"]) {
             onlyKeys(p,
-                     {"mbufs", "rx_descriptors", "tx_descriptors", "neighbours", "idle_sleep_us"},
+                     {"mbufs", "rx_descriptors", "tx_descriptors", "neighbours", "idle_sleep_us",
+                      "tx_drain_us"},
                      "ports");
             if (p["idle_sleep_us"]) {
                 number<std::uint32_t>(p["idle_sleep_us"], 0, 1000, cfg.idleSleepUs,
                                       "idle_sleep_us");
+            }
+            if (p["tx_drain_us"]) {
+                number<std::uint32_t>(p["tx_drain_us"], 0, 1000, cfg.txDrainUs, "tx_drain_us");
             }
             if (p["mbufs"]) {
                 number<std::uint32_t>(p["mbufs"], 1023, 4194303, cfg.mbufs, "mbufs");

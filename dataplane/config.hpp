@@ -43,6 +43,10 @@ struct DataplaneConfig {
     // 0 = busy-poll (production); else a worker whose iteration found nothing sleeps this long
     // (for machines that share cores, such as CI).
     std::uint32_t idleSleepUs = 0;
+    // 0 = transmit what an iteration relayed at its end; else hold frames until a burst is full
+    // or the oldest has waited this long (fewer, fuller TX bursts: one kernel kick per burst on
+    // af_packet / af_xdp; the drain timer of DPDK's l3fwd).
+    std::uint32_t txDrainUs = 0;
 };
 
 struct ConfigError {

@@ -128,6 +128,7 @@ void Dataplane::init() {
     ctx_.workerCount = workers;
     ctx_.tscHz = rte_get_tsc_hz();
     ctx_.idleSleepUs = cfg_.idleSleepUs;
+    ctx_.txDrainUs = cfg_.txDrainUs;
     for (unsigned w = 0; w < workers; ++w) {
         workers_.push_back(std::make_unique<Worker>(w, ctx_, commandRings_[w], commandPool_));
     }

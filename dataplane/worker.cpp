@@ -69,11 +69,13 @@ Worker::Worker(unsigned index, const WorkerContext& ctx, rte_ring* commands,
       commands_(commands),
       commandPool_(commandPool),
       tx_(ctx.interfaceCount),
-      relatchSilenceTsc_(ctx.tscHz) {}
+      relatchSilenceTsc_(ctx.tscHz),
+      txDrainTsc_(ctx.tscHz / 1000000 * ctx.txDrainUs) {}
 
 void Worker::poll() noexcept {
     rte_rcu_qsbr_thread_online(ctx_.rcu, index_);
     pollOnce();
+    flush();  // one iteration in, everything it relayed out (tests see frames at once)
     rte_rcu_qsbr_quiescent(ctx_.rcu, index_);
     rte_rcu_qsbr_thread_offline(ctx_.rcu, index_);
 }
@@ -88,7 +90,8 @@ void Worker::run(const volatile bool* stop) noexcept {
         const std::uint64_t now = rte_rdtsc();
         if (now - last > stallTsc) {
             bump(counters_.worker_stalls);
-            const std::uint64_t us = (now - last) / std::max<std::uint64_t>(ctx_.tscHz / 1000000, 1);
+            const std::uint64_t us =
+                (now - last) / std::max<std::uint64_t>(ctx_.tscHz / 1000000, 1);
             if (us > longestStallUs_) {
                 __atomic_store_n(&longestStallUs_, us, __ATOMIC_RELAXED);
             }
@@ -103,6 +106,7 @@ void Worker::run(const volatile bool* stop) noexcept {
             rte_rcu_qsbr_thread_online(ctx_.rcu, index_);
         }
     }
+    flush();
     rte_rcu_qsbr_thread_offline(ctx_.rcu, index_);
 }
 
@@ -127,7 +131,10 @@ unsigned Worker::pollOnce() noexcept {
         }
         received += n;
     }
-    flush();
+    // (A frame held during this iteration is newer than `now`: it waits for a later one.)
+    if (txDrainTsc_ == 0 || (txPendingSince_ != 0 && now >= txPendingSince_ + txDrainTsc_)) {
+        flush();
+    }
     return received;
 }
 
@@ -669,6 +676,9 @@ void Worker::writeL2(rte_mbuf* m, const Interface& out, const rte_ether_addr& ds
 
 void Worker::send(std::uint8_t iface, rte_mbuf* m, EndState* accounted) noexcept {
     TxBuffer& b = tx_[iface];
+    if (txPendingSince_ == 0) {
+        txPendingSince_ = rte_rdtsc();
+    }
     b.pkts[b.count] = m;
     b.ends[b.count] = accounted;
     if (++b.count == kBurst) {
@@ -699,6 +709,7 @@ void Worker::flush() noexcept {
         bump(counters_.tx_bytes, bytes);
         b.count = 0;
     }
+    txPendingSince_ = 0;
 }
 
 // ---- neighbours (ARP, RFC 826; ND, RFC 4861) ----------------------------------------------

@@ -39,6 +39,7 @@ struct WorkerContext {
     unsigned workerCount = 1;
     std::uint64_t tscHz = 0;
     std::uint32_t idleSleepUs = 0;
+    std::uint32_t txDrainUs = 0;  // DataplaneConfig::txDrainUs
 };
 
 class alignas(RTE_CACHE_LINE_SIZE) Worker {
@@ -104,6 +105,8 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
     };
     std::vector<TxBuffer> tx_;  // per interface, sized at construction
     std::uint64_t relatchSilenceTsc_;
+    std::uint64_t txDrainTsc_;          // 0: flush at the end of every iteration
+    std::uint64_t txPendingSince_ = 0;  // TSC of the oldest frame held in tx_, 0 when none
     std::uint64_t longestStallUs_ = 0;  // written by the lcore, read by the control thread
 };
 

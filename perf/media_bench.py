@@ -376,6 +376,7 @@ flows:
 ports:
   mbufs: 32767
   idle_sleep_us: {a.idle_sleep_us}
+  tx_drain_us: {a.tx_drain_us}
 interfaces:
   - name: outside
     device: {device("o", t.vo)}
@@ -410,7 +411,7 @@ interfaces:
             self.ports = [20000 + 2 * i for i in range(nflows)]
             print(f"  sbc-dataplane: {c.stats()['flows']} flows over its control socket, "
                   f"net_{a.pmd}, 1 worker lcore on CPU {a.relay_cpu}, "
-                  f"idle_sleep_us {a.idle_sleep_us}")
+                  f"idle_sleep_us {a.idle_sleep_us}, tx_drain_us {a.tx_drain_us}")
             self.warm_up("sbc-dataplane", proc.pid, c)
             rows = [self.measure("sbc-dataplane", proc.pid, r, c) for r in a.rates]
             c.close()
@@ -562,6 +563,8 @@ def main():
     ap.add_argument("--nice", type=int, default=-10,
                     help="nice value of relay, generator and receiver (shared machine)")
     ap.add_argument("--idle-sleep-us", type=int, default=0)
+    ap.add_argument("--tx-drain-us", type=int, default=0,
+                    help="sbc-dataplane ports.tx_drain_us (0: flush every iteration)")
     ap.add_argument("--pmd", choices=["af_packet", "af_xdp"], default="af_packet",
                     help="the DPDK driver sbc-dataplane takes the veths with")
     ap.add_argument("--rtpengine-threads", type=int, default=1)

@@ -48,6 +48,7 @@ ports:
   tx_descriptors: 256
   neighbours: 128
   idle_sleep_us: 10
+  tx_drain_us: 100
 interfaces:
   - name: outside
     device: net_af_packet0,iface=eth1
@@ -72,6 +73,7 @@ interfaces:
     EXPECT_EQ(cfg->txDescriptors, 256);
     EXPECT_EQ(cfg->neighbourCapacity, 128u);
     EXPECT_EQ(cfg->idleSleepUs, 10u);
+    EXPECT_EQ(cfg->txDrainUs, 100u);
     ASSERT_EQ(cfg->interfaces.size(), 2u);
     const auto& o = cfg->interfaces[0];
     EXPECT_EQ(o.name, "outside");

@@ -28,6 +28,7 @@ class RelayTest : public ::testing::Test {
         cfg.rxDescriptors = 64;
         cfg.txDescriptors = 64;
         cfg.neighbourCapacity = 64;
+        cfg.txDrainUs = txDrainUs_;
         InterfaceConfig o;
         o.name = "outside";
         o.device = out_->name;
@@ -96,6 +97,7 @@ class RelayTest : public ::testing::Test {
         poll();
     }
 
+    std::uint32_t txDrainUs_ = 0;
     std::unique_ptr<RingPort> out_;
     std::unique_ptr<RingPort> in_;
     std::unique_ptr<Dataplane> dp_;
@@ -209,6 +211,38 @@ TEST_F(RelayTest, RelaysBothWaysWithRewriteAndValidChecksums) {
     poll();
     EXPECT_TRUE(drain(*in_).empty());
     EXPECT_EQ(stat("drop_no_flow"), 1u);
+}
+
+// ports.tx_drain_us: relayed frames wait for a full burst or for the drain time, whichever first.
+class TxDrainTest : public RelayTest {
+  protected:
+    void SetUp() override {
+        txDrainUs_ = 50000;
+        RelayTest::SetUp();
+    }
+};
+
+TEST_F(TxDrainTest, HoldsFramesUntilTheDrainTimeOrAFullBurst) {
+    create(spec());
+    resolveNeighbours();
+    Worker& w = dp_->worker(0);
+    auto fromCarrier = [&](std::uint16_t seq) {
+        inject(dp_->pool(), *out_,
+               udp4(outMac_, kPeerOut, "192.0.2.10", 4000, "192.0.2.1", 20000, rtp(seq, 160)));
+    };
+    fromCarrier(1);
+    w.pollOnce();
+    EXPECT_TRUE(drain(*in_).empty()) << "held: the drain time has not passed";
+    EXPECT_EQ(stat("relayed_rtp"), 1u);
+    rte_delay_us_sleep(60000);
+    w.pollOnce();
+    EXPECT_EQ(drain(*in_).size(), 1u) << "sent once the oldest frame waited 50 ms";
+    for (std::uint16_t seq = 2; seq < 2 + 32; ++seq) {
+        fromCarrier(seq);
+    }
+    w.pollOnce();
+    EXPECT_EQ(drain(*in_).size(), 32u) << "a full burst goes at once";
+    EXPECT_EQ(stat("tx_packets"), 33u + 2u);  // and the two ARP requests of resolveNeighbours
 }
 
 TEST_F(RelayTest, PacketForNoFlowIsDroppedAndCounted) {
