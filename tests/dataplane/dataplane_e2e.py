@@ -30,7 +30,9 @@ import dpproto  # noqa: E402
 from e2e_util import check, finish  # noqa: E402
 
 CLONE_NEWNET = 0x40000000
-RING_FRAMES = 16384  # net_af_packet framecnt: ~330 ms of the soak's 50,000 frames/s per port
+# net_af_packet framecnt: ~1.3 s of the soak's 50,000 frames/s per port (128 MiB per ring), so a
+# shared CI vCPU that is taken from the data plane for a while does not overflow the ring.
+RING_FRAMES = 65536
 libc = ctypes.CDLL("libc.so.6", use_errno=True)
 
 
