@@ -171,8 +171,10 @@ class Loader {
         }
         DataplaneConfig cfg;
         cfg.path = path_;
-        onlyKeys(root, {"eal", "interfaces", "workers", "control", "flows", "ports"},
-                 "configuration");
+        onlyKeys(
+            root,
+            {"eal", "interfaces", "workers", "worker_rt_priority", "control", "flows", "ports"},
+            "configuration");
         if (const YAML::Node e = root["eal"]) {
             if (!e.IsSequence()) {
                 error(e.Mark(), "eal must be a list of EAL arguments");
@@ -196,6 +198,10 @@ class Loader {
         }
         if (root["workers"]) {
             number<unsigned>(root["workers"], 1, 64, cfg.workers, "workers");
+        }
+        if (root["worker_rt_priority"]) {
+            number<int>(root["worker_rt_priority"], 0, 99, cfg.workerRtPriority,
+                        "worker_rt_priority");
         }
         if (const YAML::Node c = root["control"]) {
             onlyKeys(c, {"socket"}, "control");

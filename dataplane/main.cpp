@@ -6,11 +6,14 @@
 //
 // Threads: the main lcore runs worker 0; worker lcores 1..N-1 run the others; the control
 // channel runs on a control thread (rte_ctrl_thread_create). SIGINT/SIGTERM stop everything.
+// worker_rt_priority raises the workers (and only them) to SCHED_FIFO once everything is up.
+#include <pthread.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -24,13 +27,40 @@
 namespace {
 
 volatile bool g_stop = false;
+int g_workerRtPriority = 0;
+std::atomic<bool> g_workerFailed{false};
 
 void onSignal(int) {
     g_stop = true;
 }
 
+// Real-time priority for the calling worker thread only. Starting the whole process under
+// `chrt -f` would also make EAL's and the control thread real-time; on some kernels (seen on
+// 6.18) a SCHED_FIFO main thread then livelocks in the 1 us nanosleep loop with which
+// rte_ctrl_thread_create waits for its new thread.
+bool raiseWorkerPriority() {
+    if (g_workerRtPriority == 0) {
+        return true;
+    }
+    sched_param sp{};
+    sp.sched_priority = g_workerRtPriority;
+    int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    if (rc != 0) {
+        std::fprintf(stderr,
+                     "sbc-dataplane: worker on lcore %u: cannot set SCHED_FIFO priority %d "
+                     "(worker_rt_priority): %s; needs CAP_SYS_NICE or an RLIMIT_RTPRIO\n",
+                     rte_lcore_id(), g_workerRtPriority, std::strerror(rc));
+        g_workerFailed = true;
+        g_stop = true;
+        return false;
+    }
+    return true;
+}
+
 int workerMain(void* arg) {
-    static_cast<sbc::dataplane::Worker*>(arg)->run(&g_stop);
+    if (raiseWorkerPriority()) {
+        static_cast<sbc::dataplane::Worker*>(arg)->run(&g_stop);
+    }
     return 0;
 }
 
@@ -40,10 +70,10 @@ void usage(FILE* out) {
                  "       sbc-dataplane --check FILE\n"
                  "\n"
                  "The sbc media relay (DPDK). FILE is YAML: eal (EAL arguments), interfaces\n"
-                 "(name, device, addresses, gateway, gateway6, mtu, vlan), workers, control\n"
-                 "(socket), flows (capacity, idle_timeout_ms), ports (mbufs, rx_descriptors,\n"
-                 "tx_descriptors, neighbours). The control protocol is documented in\n"
-                 "dataplane/README.md.\n");
+                 "(name, device, addresses, gateway, gateway6, mtu, vlan), workers,\n"
+                 "worker_rt_priority, control (socket), flows (capacity, idle_timeout_ms),\n"
+                 "ports (mbufs, rx_descriptors, tx_descriptors, neighbours, idle_sleep_us,\n"
+                 "tx_drain_us). The control protocol is documented in dataplane/README.md.\n");
 }
 
 }  // namespace
@@ -102,6 +132,7 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, onSignal);
     std::signal(SIGPIPE, SIG_IGN);
     int rc = 0;
+    g_workerRtPriority = cfg->workerRtPriority;
     try {
         sbc::dataplane::Dataplane dp(*cfg);
         sbc::dataplane::ControlServer control(dp, cfg->controlSocket);
@@ -116,9 +147,12 @@ int main(int argc, char** argv) {
         }
         std::fprintf(stderr, "sbc-dataplane: %u interfaces, %u workers, control socket %s\n",
                      dp.interfaceCount(), dp.workerCount(), cfg->controlSocket.c_str());
-        dp.worker(0).run(&g_stop);
+        workerMain(&dp.worker(0));
         rte_eal_mp_wait_lcore();
         control.stop();
+        if (g_workerFailed) {
+            rc = 1;
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "sbc-dataplane: %s\n", e.what());
         g_stop = true;

@@ -140,9 +140,8 @@ def main():
                     subprocess.run(["ip", "netns", "exec", cpe, "ethtool", "-K", dev, "tx", "off"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             log = lambda name: open(os.path.join(work, name), "w")
-            # A deployment gives the data plane its own cores; on a shared 2-core test machine a
-            # real-time priority stands in for that (it sleeps when idle, so others still run).
-            dp = topo.popen(topo.sbc, "chrt", "-f", "20", args.dataplane, "--config", dp_cfg,
+            # The config from sbc_stack gives the worker a real-time priority.
+            dp = topo.popen(topo.sbc, args.dataplane, "--config", dp_cfg,
                             stdout=log("dataplane.log"), stderr=subprocess.STDOUT)
             procs.append(dp)
             check(wait_for(lambda: os.path.exists(os.path.join(work, "dataplane.sock")), 30,
@@ -201,7 +200,7 @@ def main():
                 restart_times["kill"] = time.time()
                 dp.kill()
                 dp.wait()
-                dp = topo.popen(topo.sbc, "chrt", "-f", "20", args.dataplane, "--config", dp_cfg,
+                dp = topo.popen(topo.sbc, args.dataplane, "--config", dp_cfg,
                                 stdout=log("dataplane2.log"), stderr=subprocess.STDOUT)
                 procs.append(dp)
                 # The new socket's ctime is when the new data plane was ready (inode numbers
