@@ -173,7 +173,7 @@ class Loader {
         cfg.path = path_;
         onlyKeys(
             root,
-            {"eal", "interfaces", "workers", "worker_rt_priority", "control", "flows", "ports"},
+            {"eal", "interfaces", "workers", "rt_priority", "control", "flows", "ports"},
             "configuration");
         if (const YAML::Node e = root["eal"]) {
             if (!e.IsSequence()) {
@@ -199,9 +199,9 @@ class Loader {
         if (root["workers"]) {
             number<unsigned>(root["workers"], 1, 64, cfg.workers, "workers");
         }
-        if (root["worker_rt_priority"]) {
-            number<int>(root["worker_rt_priority"], 0, 99, cfg.workerRtPriority,
-                        "worker_rt_priority");
+        if (root["rt_priority"]) {
+            number<int>(root["rt_priority"], 0, 99, cfg.rtPriority,
+                        "rt_priority");
         }
         if (const YAML::Node c = root["control"]) {
             onlyKeys(c, {"socket"}, "control");

@@ -36,7 +36,7 @@ struct DataplaneConfig {
     // 0 = the workers keep the process's scheduling; 1..99 = each worker lcore raises itself to
     // SCHED_FIFO at this priority once the process is up (EAL's threads and the control thread
     // stay as they were started, so that sbc-dataplane need not be started under chrt).
-    int workerRtPriority = 0;
+    int rtPriority = 0;
     std::string controlSocket = "/run/sbc/dataplane.sock";
     std::uint32_t flowCapacity = 100000;
     std::uint32_t idleTimeoutMs = 60000;

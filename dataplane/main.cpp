@@ -6,13 +6,14 @@
 //
 // Threads: the main lcore runs worker 0; worker lcores 1..N-1 run the others; the control
 // channel runs on a control thread (rte_ctrl_thread_create). SIGINT/SIGTERM stop everything.
-// worker_rt_priority raises the workers (and only them) to SCHED_FIFO once everything is up.
+// rt_priority raises the workers and the control thread (not EAL's) to SCHED_FIFO.
 #include <pthread.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -27,30 +28,34 @@
 namespace {
 
 volatile bool g_stop = false;
-int g_workerRtPriority = 0;
-std::atomic<bool> g_workerFailed{false};
+int g_rtPriority = 0;
+std::atomic<bool> g_rtFailed{false};
 
 void onSignal(int) {
     g_stop = true;
 }
 
-// Real-time priority for the calling worker thread only. Starting the whole process under
-// `chrt -f` would also make EAL's and the control thread real-time; on some kernels (seen on
-// 6.18) a SCHED_FIFO main thread then livelocks in the 1 us nanosleep loop with which
-// rte_ctrl_thread_create waits for its new thread.
-bool raiseWorkerPriority() {
-    if (g_workerRtPriority == 0) {
+// rt_priority: SCHED_FIFO for the workers and the control thread, each raised once it runs.
+// Starting the whole process under `chrt -f` is not the same: EAL's threads would be
+// real-time too, and on some kernels (seen on 6.18.44) a SCHED_FIFO main thread livelocks in
+// the 1 us nanosleep loop with which rte_ctrl_thread_create waits for its new thread. The
+// control thread is real-time because flow changes must reach the workers before the SIP
+// answer that sbc sends next brings the first RTP packet; it runs one priority above the
+// workers, so that it is not starved where EAL places it on a worker's core (when the lcores
+// take every CPU), and it sleeps in poll() between requests.
+bool raisePriority(pthread_t thread, const char* who, int above = 0) {
+    if (g_rtPriority == 0) {
         return true;
     }
     sched_param sp{};
-    sp.sched_priority = g_workerRtPriority;
-    int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    sp.sched_priority = std::min(g_rtPriority + above, 99);
+    int rc = pthread_setschedparam(thread, SCHED_FIFO, &sp);
     if (rc != 0) {
         std::fprintf(stderr,
-                     "sbc-dataplane: worker on lcore %u: cannot set SCHED_FIFO priority %d "
-                     "(worker_rt_priority): %s; needs CAP_SYS_NICE or an RLIMIT_RTPRIO\n",
-                     rte_lcore_id(), g_workerRtPriority, std::strerror(rc));
-        g_workerFailed = true;
+                     "sbc-dataplane: %s: cannot set SCHED_FIFO priority %d (rt_priority): %s; "
+                     "needs CAP_SYS_NICE or an RLIMIT_RTPRIO\n",
+                     who, sp.sched_priority, std::strerror(rc));
+        g_rtFailed = true;
         g_stop = true;
         return false;
     }
@@ -58,7 +63,7 @@ bool raiseWorkerPriority() {
 }
 
 int workerMain(void* arg) {
-    if (raiseWorkerPriority()) {
+    if (raisePriority(pthread_self(), "worker")) {
         static_cast<sbc::dataplane::Worker*>(arg)->run(&g_stop);
     }
     return 0;
@@ -71,7 +76,7 @@ void usage(FILE* out) {
                  "\n"
                  "The sbc media relay (DPDK). FILE is YAML: eal (EAL arguments), interfaces\n"
                  "(name, device, addresses, gateway, gateway6, mtu, vlan), workers,\n"
-                 "worker_rt_priority, control (socket), flows (capacity, idle_timeout_ms),\n"
+                 "rt_priority, control (socket), flows (capacity, idle_timeout_ms),\n"
                  "ports (mbufs, rx_descriptors, tx_descriptors, neighbours, idle_sleep_us,\n"
                  "tx_drain_us). The control protocol is documented in dataplane/README.md.\n");
 }
@@ -132,25 +137,27 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, onSignal);
     std::signal(SIGPIPE, SIG_IGN);
     int rc = 0;
-    g_workerRtPriority = cfg->workerRtPriority;
+    g_rtPriority = cfg->rtPriority;
     try {
         sbc::dataplane::Dataplane dp(*cfg);
         sbc::dataplane::ControlServer control(dp, cfg->controlSocket);
         control.start();
-        unsigned w = 1;
-        unsigned lcore;
-        RTE_LCORE_FOREACH_WORKER(lcore) {
-            if (w >= dp.workerCount()) {
-                break;
+        if (raisePriority(control.thread(), "control thread", 1)) {
+            unsigned w = 1;
+            unsigned lcore;
+            RTE_LCORE_FOREACH_WORKER(lcore) {
+                if (w >= dp.workerCount()) {
+                    break;
+                }
+                rte_eal_remote_launch(workerMain, &dp.worker(w++), lcore);
             }
-            rte_eal_remote_launch(workerMain, &dp.worker(w++), lcore);
+            std::fprintf(stderr, "sbc-dataplane: %u interfaces, %u workers, control socket %s\n",
+                         dp.interfaceCount(), dp.workerCount(), cfg->controlSocket.c_str());
+            workerMain(&dp.worker(0));
         }
-        std::fprintf(stderr, "sbc-dataplane: %u interfaces, %u workers, control socket %s\n",
-                     dp.interfaceCount(), dp.workerCount(), cfg->controlSocket.c_str());
-        workerMain(&dp.worker(0));
         rte_eal_mp_wait_lcore();
         control.stop();
-        if (g_workerFailed) {
+        if (g_rtFailed) {
             rc = 1;
         }
     } catch (const std::exception& e) {

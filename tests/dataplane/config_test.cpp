@@ -37,7 +37,7 @@ TEST_F(DataplaneConfigTest, FullConfig) {
     std::vector<ConfigError> errors;
     auto cfg = loadConfig(write(R"(eal: ["-l", "0", "--no-huge"]
 workers: 2
-worker_rt_priority: 20
+rt_priority: 20
 control:
   socket: /run/sbc/dp.sock
 flows:
@@ -66,7 +66,7 @@ interfaces:
     ASSERT_TRUE(cfg.has_value()) << (errors.empty() ? "" : errors[0].text);
     EXPECT_EQ(cfg->eal, (std::vector<std::string>{"-l", "0", "--no-huge"}));
     EXPECT_EQ(cfg->workers, 2u);
-    EXPECT_EQ(cfg->workerRtPriority, 20);
+    EXPECT_EQ(cfg->rtPriority, 20);
     EXPECT_EQ(cfg->controlSocket, "/run/sbc/dp.sock");
     EXPECT_EQ(cfg->flowCapacity, 5000u);
     EXPECT_EQ(cfg->idleTimeoutMs, 30000u);
@@ -119,9 +119,9 @@ TEST_F(DataplaneConfigTest, Rejections) {
                        "[1.2.3.4/24]}\n"),
               (std::vector<std::string>{":1:10: error: workers must be between 1 and 64"}));
     EXPECT_EQ(
-        errorsOf("worker_rt_priority: 100\ninterfaces:\n  - {name: a, device: d, "
+        errorsOf("rt_priority: 100\ninterfaces:\n  - {name: a, device: d, "
                  "addresses: [1.2.3.4/24]}\n"),
-        (std::vector<std::string>{":1:21: error: worker_rt_priority must be between 0 and 99"}));
+        (std::vector<std::string>{":1:21: error: rt_priority must be between 0 and 99"}));
     EXPECT_EQ(errorsOf("colour: red\ninterfaces:\n  - {name: a, device: d, addresses: "
                        "[1.2.3.4/24]}\n"),
               (std::vector<std::string>{":1:1: error: unknown key 'colour' in configuration"}));

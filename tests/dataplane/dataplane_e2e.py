@@ -409,7 +409,7 @@ def main():
             f.write(f"""eal: ["-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
       "--no-telemetry", "--log-level=error", "--file-prefix", "dpt{os.getpid()}"]
 workers: 1
-worker_rt_priority: {20 if args.realtime else 0}
+rt_priority: {20 if args.realtime else 0}
 control:
   socket: {sock_path}
 flows:
@@ -426,9 +426,9 @@ interfaces:
     device: net_af_packet{os.getpid() % 1000}i,iface={topo.veth_in},{af}
     addresses: [10.0.0.1/24]
 """)
-        # A deployment gives the data plane isolated cores; on a shared test machine the
-        # worker's real-time priority (worker_rt_priority) stands in for that (it sleeps
-        # when idle, so it yields).
+        # A deployment gives the data plane isolated cores; on a shared test machine a
+        # real-time priority (rt_priority: the worker, which sleeps when idle, and the
+        # control thread) stands in for that.
         proc = subprocess.Popen([args.dataplane, "--config", cfg])
         deadline = time.time() + 30
         while not os.path.exists(sock_path):

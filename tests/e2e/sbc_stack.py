@@ -37,7 +37,7 @@ def configs(work, policy_extra="", carrier_extra="", extra_trunks="", outside=No
     dp = write(os.path.join(work, "dataplane.yaml"), f"""
 eal: [-l, "0", --no-huge, -m, "256", --no-pci, --no-shconf, --no-telemetry, --log-level=error]
 workers: 1
-worker_rt_priority: 20
+rt_priority: 20
 interfaces:
   - {{name: outside, device: "net_af_packet0,iface=o-sbc,{AF_ARGS}", addresses: [{out_media}/{64 if v6 else 24}]}}
   - {{name: inside, device: "net_af_packet1,iface=i-sbc,{AF_ARGS}", addresses: [{IN_MEDIA}/24]}}
@@ -118,9 +118,9 @@ def start(topo, work, sbc_path, sbcctl_path, dataplane_path, procs, **config):
     cleanup); returns (dataplane, sbc) Popens once sbc is connected to the data plane, or None
     when either failed to start (the logs are in work). `config`: the keywords of configs()."""
     dp_cfg, sbc_cfg = configs(work, **config)
-    # A deployment gives the data plane its own cores; on a shared 2-core test machine the
-    # worker's real-time priority (worker_rt_priority above; it sleeps when idle, so others
-    # still run) stands in for that.
+    # A deployment gives the data plane its own cores; on a shared 2-core test machine its
+    # real-time priority (rt_priority above: the worker, which sleeps when idle, and the
+    # control thread, which must apply flow changes before sbc's answer brings RTP) stands in.
     dp = topo.popen(topo.sbc, dataplane_path, "--config", dp_cfg,
                     stdout=log_file(work, "dataplane.log"), stderr=subprocess.STDOUT)
     procs.append(dp)
