@@ -171,10 +171,8 @@ class Loader {
         }
         DataplaneConfig cfg;
         cfg.path = path_;
-        onlyKeys(
-            root,
-            {"eal", "interfaces", "workers", "rt_priority", "control", "flows", "ports"},
-            "configuration");
+        onlyKeys(root, {"eal", "interfaces", "workers", "rt_priority", "control", "flows", "ports"},
+                 "configuration");
         if (const YAML::Node e = root["eal"]) {
             if (!e.IsSequence()) {
                 error(e.Mark(), "eal must be a list of EAL arguments");
@@ -200,8 +198,7 @@ class Loader {
             number<unsigned>(root["workers"], 1, 64, cfg.workers, "workers");
         }
         if (root["rt_priority"]) {
-            number<int>(root["rt_priority"], 0, 99, cfg.rtPriority,
-                        "rt_priority");
+            number<int>(root["rt_priority"], 0, 99, cfg.rtPriority, "rt_priority");
         }
         if (const YAML::Node c = root["control"]) {
             onlyKeys(c, {"socket"}, "control");

@@ -118,10 +118,9 @@ TEST_F(DataplaneConfigTest, Rejections) {
     EXPECT_EQ(errorsOf("workers: 0\ninterfaces:\n  - {name: a, device: d, addresses: "
                        "[1.2.3.4/24]}\n"),
               (std::vector<std::string>{":1:10: error: workers must be between 1 and 64"}));
-    EXPECT_EQ(
-        errorsOf("rt_priority: 100\ninterfaces:\n  - {name: a, device: d, "
-                 "addresses: [1.2.3.4/24]}\n"),
-        (std::vector<std::string>{":1:21: error: rt_priority must be between 0 and 99"}));
+    EXPECT_EQ(errorsOf("rt_priority: 100\ninterfaces:\n  - {name: a, device: d, "
+                       "addresses: [1.2.3.4/24]}\n"),
+              (std::vector<std::string>{":1:14: error: rt_priority must be between 0 and 99"}));
     EXPECT_EQ(errorsOf("colour: red\ninterfaces:\n  - {name: a, device: d, addresses: "
                        "[1.2.3.4/24]}\n"),
               (std::vector<std::string>{":1:1: error: unknown key 'colour' in configuration"}));
