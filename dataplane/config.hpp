@@ -33,9 +33,9 @@ struct DataplaneConfig {
     std::vector<std::string> eal;  // EAL arguments (argv[0] is added)
     std::vector<InterfaceConfig> interfaces;
     unsigned workers = 1;  // polling lcores (each polls one RX queue of every interface)
-    // 0 = the workers keep the process's scheduling; 1..99 = each worker lcore raises itself to
-    // SCHED_FIFO at this priority once the process is up (EAL's threads and the control thread
-    // stay as they were started, so that sbc-dataplane need not be started under chrt).
+    // 0 = the threads keep the process's scheduling; 1..99 = each worker lcore raises itself to
+    // SCHED_FIFO at this priority once the process is up, and the control thread to one above
+    // (EAL's threads stay as they were started; see main.cpp for why not chrt).
     int rtPriority = 0;
     std::string controlSocket = "/run/sbc/dataplane.sock";
     std::uint32_t flowCapacity = 100000;

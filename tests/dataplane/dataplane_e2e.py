@@ -117,6 +117,18 @@ class Topology:
             sh("ip", "link", "del", veth, check_rc=False)
 
 
+def veth_stats(veth):
+    """The kernel's counters of a veth in this namespace (`ip -s -j link`: stats64)."""
+    r = sh("ip", "-s", "-j", "link", "show", veth, check_rc=False)
+    return json.loads(r.stdout)[0]["stats64"]
+
+
+def changed(before, after, keep=lambda k: True):
+    """The data-plane counters that moved between two Stats replies (by how much)."""
+    return {k: v - before.get(k, 0) for k, v in after.items()
+            if keep(k) and isinstance(v, int) and v - before.get(k, 0)}
+
+
 def end(interface, local, rtp_port, remote=None, remote_rtp=0, mux=False, latch=dpproto.LATCH_ANY):
     e = {"interface": interface, "local": local, "rtp": rtp_port, "mux": mux, "latch": latch}
     if remote:
@@ -242,11 +254,8 @@ def stalled(client, topo, proc, gen):
     si = ns_socket(topo.ns_in, ("10.0.0.20", 6000))
     si.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE: the burst must fit
     send_until_received(so, ("192.0.2.1", 21000), si, rtp(0))
-    def link():
-        return json.loads(sh("ip", "-s", "-j", "link", "show", topo.veth_out).stdout)[0]["stats64"]
-
     before = client.stats()
-    link_before = link()
+    link_before = veth_stats(topo.veth_out)
     burst = RING_FRAMES + 4000
     proc.send_signal(signal.SIGSTOP)
     stopped = time.monotonic()
@@ -272,12 +281,11 @@ def stalled(client, topo, proc, gen):
             break
     missed = after["port_outside_rx_missed"] - before["port_outside_rx_missed"]
     relayed = after["relayed_rtp"] - before["relayed_rtp"]
-    link_after = link()
+    link_after = veth_stats(topo.veth_out)
     print(f"     kernel {topo.veth_out}: rx +{link_after['rx']['packets'] - link_before['rx']['packets']}"
           f" rx dropped +{link_after['rx']['dropped'] - link_before['rx']['dropped']}")
     print("     data-plane counters during the stall: " +
-          str({k: v - before.get(k, 0) for k, v in after.items()
-               if isinstance(v, int) and v - before.get(k, 0) and k != "worker_longest_stall_us"}))
+          str(changed(before, after, lambda k: k != "worker_longest_stall_us")))
     check(missed >= burst - RING_FRAMES and relayed + missed >= burst,
           f"frames the kernel dropped while the data plane was stopped are counted "
           f"({burst} sent, {relayed} relayed, {missed} port_outside_rx_missed)")
@@ -336,13 +344,10 @@ def soak_once(client, topo, gen, args):
                check_rc=False)
         print(f"     kernel UDP counters in {ns}: " + " ".join(r.stdout.split()[2:]))
     for veth in (topo.veth_out, topo.veth_in):
-        r = sh("ip", "-s", "-j", "link", "show", veth, check_rc=False)
-        st = json.loads(r.stdout)[0]["stats64"]
+        st = veth_stats(veth)
         print(f"     kernel {veth}: rx {st['rx']['packets']} tx {st['tx']['packets']} "
               f"tx dropped {st['tx']['dropped']}")
-    delta = {k: v - before.get(k, 0) for k, v in after.items()
-             if (k.startswith("drop_") or k.startswith("port_") or k == "worker_stalls")
-             and v - before.get(k, 0)}
+    delta = changed(before, after, lambda k: k.startswith(("drop_", "port_", "worker_stalls")))
     print(f"     data-plane counters during the soak: {delta}")
     print(f"     longest worker stall since start: {after['worker_longest_stall_us']} us")
     return {"created": created, "out": out, "inn": inn, "flows": flows, "delta": delta,
